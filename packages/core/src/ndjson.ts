@@ -1,0 +1,59 @@
+import { InputError } from './errors.js';
+import { checkEvent } from './events.js';
+import { inputName, openInput } from './input.js';
+import { forEachLine } from './lines.js';
+
+export interface ReadEventsOptions {
+  /** Skip invalid lines (counted in the result) instead of failing. */
+  skipInvalid?: boolean;
+  /** Runs after each input chunk; await the output's backpressure here. */
+  afterChunk?: () => Promise<void> | void;
+}
+
+export interface ReadEventsResult {
+  events: number;
+  invalid: number;
+  /** The first invalid line, `file:line: reason`, for the warning. */
+  firstInvalid?: string;
+}
+
+/**
+ * Read v1 events from NDJSON files in order (`-` is stdin; gzip is detected).
+ * `onEvent` gets the parsed event and the line exactly as it came in. Blank
+ * lines are skipped. Invalid JSON or a schema violation is an InputError with
+ * file and line, unless `skipInvalid`.
+ */
+export async function readEvents(
+  paths: string[],
+  onEvent: (ev: Record<string, unknown> & { type: string }, raw: string, line: number, file: string) => void,
+  opts: ReadEventsOptions = {},
+): Promise<ReadEventsResult> {
+  const res: ReadEventsResult = { events: 0, invalid: 0 };
+  for (const path of paths.length ? paths : ['-']) {
+    const file = inputName(path);
+    await forEachLine(
+      openInput(path),
+      (raw, line) => {
+        if (raw.length === 0 || raw.trim().length === 0) return;
+        let ev: unknown;
+        let problem: string | undefined;
+        try {
+          ev = JSON.parse(raw);
+          problem = checkEvent(ev);
+        } catch (e) {
+          problem = `invalid JSON: ${(e as Error).message}`;
+        }
+        if (problem !== undefined) {
+          if (!opts.skipInvalid) throw new InputError(problem, file, line);
+          res.invalid++;
+          res.firstInvalid ??= `${file}:${line}: ${problem}`;
+          return;
+        }
+        res.events++;
+        onEvent(ev as Record<string, unknown> & { type: string }, raw, line, file);
+      },
+      opts.afterChunk,
+    );
+  }
+  return res;
+}

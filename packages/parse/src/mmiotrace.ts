@@ -1,0 +1,165 @@
+/**
+ * Linux mmiotrace text, as printed by kernel/trace/trace_mmiotrace.c:
+ *   VERSION 20070824
+ *   PCIDEV %02x%02x %04x%04x %x  7 × ` %llx` (start|flags)  7 × ` %llx` (size)  [ driver]
+ *   MAP %u.%06lu %d 0x%llx 0x%lx 0x%lx 0x%lx %d      (time, id, phys, virt, len, 0, 0)
+ *   UNMAP %u.%06lu %d 0x%lx %d
+ *   R|W %d %u.%06lu %d 0x%llx 0x%lx 0x%lx %d         (width, time, id, phys, value, pc, 0)
+ *   UNKNOWN %u.%06lu %d 0x%llx %02x,%02x,%02x 0x%lx %d
+ *   MARK %u.%06lu text                                 (MARK 0.000000 Lost N events. on overruns)
+ * Accesses are resolved to a device, BAR and offset through the PCIDEV lines.
+ */
+import { hexDigits, hexLiteral, toHex, type Bar, type MmioEvent } from '@mmio-tools/core';
+import { MalformedLine, SKIP, checkWidth, type LineResult } from './common.js';
+
+interface BarRange {
+  dev: string;
+  index: number;
+  start: bigint;
+  end: bigint;
+}
+
+const TIME = /^(\d+)\.(\d+)$/;
+const KEYWORDS = new Set(['VERSION', 'PCIDEV', 'MAP', 'UNMAP', 'R', 'W', 'MARK', 'UNKNOWN']);
+
+/** True when the line starts with one of mmiotrace's keywords. */
+export function looksLikeMmiotrace(line: string): boolean {
+  const sp = line.indexOf(' ');
+  return KEYWORDS.has(sp === -1 ? line : line.slice(0, sp));
+}
+
+function time(tok: string | undefined, what: string): number {
+  const m = tok === undefined ? null : TIME.exec(tok);
+  if (!m) throw new MalformedLine(`${what}: bad timestamp ${JSON.stringify(tok ?? '')}`);
+  return Number(tok);
+}
+
+function hex(tok: string | undefined, what: string, field: string): string {
+  const h = tok === undefined ? undefined : hexLiteral(tok);
+  if (h === undefined) throw new MalformedLine(`${what}: ${field} ${JSON.stringify(tok ?? '')} is not a 0x hex number`);
+  return h;
+}
+
+function int(tok: string | undefined, what: string, field: string): number {
+  if (tok === undefined || !/^-?\d+$/.test(tok)) throw new MalformedLine(`${what}: ${field} ${JSON.stringify(tok ?? '')} is not a number`);
+  return +tok;
+}
+
+function need(toks: string[], n: number, what: string): void {
+  if (toks.length < n) throw new MalformedLine(`${what}: expected ${n - 1} fields, found ${toks.length - 1}`);
+}
+
+/** Parser state for one mmiotrace log: the PCI devices and their BARs. */
+export class MmiotraceParser {
+  private bars: BarRange[] = [];
+  private last: BarRange | undefined;
+
+  /** Parse one line; see LineResult. */
+  parseLine(line: string): LineResult {
+    const toks = line.split(' ');
+    const kw = toks[0]!;
+    switch (kw) {
+      case 'R':
+      case 'W': {
+        const what = kw === 'R' ? 'mmiotrace read' : 'mmiotrace write';
+        need(toks, 8, what);
+        const width = checkWidth(what, int(toks[1], what, 'width'));
+        const t = time(toks[2], what);
+        const addr = hex(toks[4], what, 'address');
+        const value = hex(toks[5], what, 'value');
+        const pc = hex(toks[6], what, 'pc');
+        return { type: kw === 'R' ? 'read' : 'write', src: 'mmiotrace', ...this.resolve(addr), addr, width, value, pc, t };
+      }
+      case 'MAP': {
+        need(toks, 8, 'MAP');
+        const t = time(toks[1], 'MAP');
+        const id = int(toks[2], 'MAP', 'id');
+        const addr = hex(toks[3], 'MAP', 'address');
+        const virt = hex(toks[4], 'MAP', 'virtual address');
+        const len = hex(toks[5], 'MAP', 'length');
+        return { type: 'map', src: 'mmiotrace', id, ...this.resolve(addr), addr, len, virt, t };
+      }
+      case 'UNMAP': {
+        need(toks, 3, 'UNMAP');
+        return { type: 'unmap', src: 'mmiotrace', id: int(toks[2], 'UNMAP', 'id'), t: time(toks[1], 'UNMAP') };
+      }
+      case 'MARK': {
+        need(toks, 2, 'MARK');
+        const t = time(toks[1], 'MARK');
+        const text = toks.slice(2).join(' ');
+        const lost = /^Lost (\d+) events\.?$/.exec(text);
+        if (lost) return { type: 'lost', src: 'mmiotrace', count: +lost[1]!, t };
+        return { type: 'mark', src: 'mmiotrace', text, t };
+      }
+      case 'UNKNOWN': {
+        need(toks, 6, 'UNKNOWN');
+        const t = time(toks[1], 'UNKNOWN');
+        const addr = hex(toks[3], 'UNKNOWN', 'address');
+        const opcode = toks[4]!;
+        if (!/^[0-9a-fA-F]{2}(,[0-9a-fA-F]{2})*$/.test(opcode)) throw new MalformedLine(`UNKNOWN: bad opcode bytes ${JSON.stringify(opcode)}`);
+        const pc = hex(toks[5], 'UNKNOWN', 'pc');
+        return { type: 'unknown-op', src: 'mmiotrace', ...this.resolve(addr), addr, opcode: opcode.toLowerCase(), pc, t };
+      }
+      case 'PCIDEV':
+        return this.pcidev(toks);
+      case 'VERSION':
+        return SKIP;
+      default:
+        return undefined;
+    }
+  }
+
+  private pcidev(toks: string[]): MmioEvent {
+    // Trailing space (no driver) leaves an empty last token.
+    if (toks.length < 18) throw new MalformedLine(`PCIDEV: expected at least 17 fields, found ${toks.length - 1}`);
+    const bdf = toks[1]!;
+    const vd = toks[2]!;
+    if (!/^[0-9a-fA-F]{4}$/.test(bdf)) throw new MalformedLine(`PCIDEV: bus/devfn ${JSON.stringify(bdf)} is not 4 hex digits`);
+    if (!/^[0-9a-fA-F]{8}$/.test(vd)) throw new MalformedLine(`PCIDEV: vendor/device ${JSON.stringify(vd)} is not 8 hex digits`);
+    const bus = parseInt(bdf.slice(0, 2), 16);
+    const devfn = parseInt(bdf.slice(2), 16);
+    const dev = `0000:${bus.toString(16).padStart(2, '0')}:${(devfn >> 3).toString(16).padStart(2, '0')}.${devfn & 7}`;
+    const irqTok = toks[3]!;
+    if (!/^[0-9a-fA-F]+$/.test(irqTok)) throw new MalformedLine(`PCIDEV: irq ${JSON.stringify(irqTok)} is not hex`);
+    const bars: Bar[] = [];
+    for (let i = 0; i < 7; i++) {
+      const startTok = toks[4 + i]!;
+      const sizeTok = toks[11 + i]!;
+      if (!/^[0-9a-fA-F]+$/.test(startTok) || !/^[0-9a-fA-F]+$/.test(sizeTok)) {
+        throw new MalformedLine(`PCIDEV: resource ${i} ${JSON.stringify(startTok + ' ' + sizeTok)} is not hex`);
+      }
+      const raw = BigInt('0x' + startTok);
+      const size = BigInt('0x' + sizeTok);
+      if (size === 0n) continue;
+      // The low bits carry the PCI region flags (bit 0: I/O space).
+      const io = i < 6 && (raw & 1n) === 1n;
+      const start = io ? raw & ~3n : raw & ~0xfn;
+      bars.push(io ? { index: i, addr: toHex(start), size: toHex(size), io: true } : { index: i, addr: toHex(start), size: toHex(size) });
+      if (!io) this.bars.push({ dev, index: i, start, end: start + size });
+    }
+    const driver = toks.slice(18).join(' ').trim();
+    return {
+      type: 'device',
+      src: 'mmiotrace',
+      dev,
+      vendor: hexDigits(vd.slice(0, 4))!,
+      device: hexDigits(vd.slice(4))!,
+      irq: parseInt(irqTok, 16),
+      bars,
+      driver: driver.length ? driver : undefined,
+    };
+  }
+
+  /** dev, region and offset of an absolute address, from the PCIDEV BARs. */
+  private resolve(addr: string): { dev?: string; region?: number; offset?: string } {
+    if (this.bars.length === 0) return {};
+    const a = BigInt(addr);
+    let b = this.last;
+    if (!b || a < b.start || a >= b.end) {
+      b = this.bars.find((r) => a >= r.start && a < r.end);
+      if (!b) return {};
+      this.last = b;
+    }
+    return { dev: b.dev, region: b.index, offset: toHex(a - b.start) };
+  }
+}
