@@ -31,21 +31,13 @@ async function* prepend(first: Buffer, rest: AsyncIterator<Buffer>): AsyncGenera
 }
 
 /**
- * The bytes of a file (or `-` for stdin) as chunks, gunzipped when the content
- * starts with the gzip magic (detected from the bytes, not the file name).
+ * Gunzip a chunk stream when its content starts with the gzip magic
+ * (detected from the bytes, not a file name); otherwise pass it through.
  */
-export async function* openInput(path: string): AsyncGenerator<Buffer> {
-  const it = rawChunks(path)[Symbol.asyncIterator]();
-  let first = await it.next();
-  // Make sure at least two bytes are seen before deciding (stdin may deliver one).
-  while (!first.done && first.value.length < 2) {
-    const next = await it.next();
-    if (next.done) break;
-    first = { done: false, value: Buffer.concat([first.value, next.value]) };
-  }
-  if (first.done) return;
-  const all = prepend(first.value, it);
-  if (!isGzip(first.value)) {
+export async function* maybeGunzip(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const { head, chunks: all } = await peekInput(chunks, 2);
+  if (head === undefined) return;
+  if (!isGzip(head)) {
     yield* all;
     return;
   }
@@ -53,13 +45,27 @@ export async function* openInput(path: string): AsyncGenerator<Buffer> {
   for await (const chunk of gunzip) yield chunk as Buffer;
 }
 
+/** The bytes of a file (or `-` for stdin) as chunks, gunzipped when they are gzip. */
+export function openInput(path: string): AsyncGenerator<Buffer> {
+  return maybeGunzip(rawChunks(path));
+}
+
 /**
- * Look at the first chunk of a chunk stream without losing it: returns the
- * first chunk (undefined for empty input) and a stream that yields everything.
+ * Look at the start of a chunk stream without losing it: returns at least
+ * `min` bytes (fewer only at the end of input; undefined for empty input) and
+ * a stream that yields everything.
  */
-export async function peekInput(chunks: AsyncIterable<Buffer>): Promise<{ head: Buffer | undefined; chunks: AsyncIterable<Buffer> }> {
+export async function peekInput(
+  chunks: AsyncIterable<Buffer>,
+  min = 64,
+): Promise<{ head: Buffer | undefined; chunks: AsyncIterable<Buffer> }> {
   const it = chunks[Symbol.asyncIterator]();
-  const first = await it.next();
-  if (first.done) return { head: undefined, chunks: (async function* () {})() };
-  return { head: first.value, chunks: prepend(first.value, it) };
+  let head: Buffer | undefined;
+  while (head === undefined || head.length < min) {
+    const r = await it.next();
+    if (r.done) break;
+    head = head === undefined ? r.value : Buffer.concat([head, r.value]);
+  }
+  if (head === undefined) return { head: undefined, chunks: (async function* () {})() };
+  return { head, chunks: prepend(head, it) };
 }

@@ -9,7 +9,7 @@
  *   event id 0xfffffffffffffffe is a dropped-events record with one u64 count.
  * The mapping records name the events, so no trace-events file is needed.
  */
-import { hexDigits, toHex, type MmioEvent } from '@mmio-tools/core';
+import { toHex, type MmioEvent } from '@mmio-tools/core';
 import { MalformedLine, WIDTHS, normalizeDev } from './common.js';
 
 export const SIMPLE_MAGIC = 0xf2b177cb0aa429b4n;
@@ -104,7 +104,7 @@ function accessOf(name: string, a: (string | bigint)[], t: number): MmioEvent | 
 export interface SimpleRecordSink {
   /** An event with its record number; `undefined` never passed. */
   event(ev: MmioEvent, record: number): void;
-  /** Other events (for --all): the name and the raw argument bytes as hex. */
+  /** Other events (for --all): the name and the raw argument bytes, as hex in file order. */
   other(name: string, args: string, t: number, record: number): void;
   /** A malformed record (bad arguments of a known event). */
   malformed(err: MalformedLine, record: number): void;
@@ -167,7 +167,7 @@ export async function decodeSimpleTrace(
       const name = names.get(id) ?? `event_${id}`;
       const sig = SIGNATURES[name];
       if (!sig) {
-        sink.other(name, args.length ? hexDigits(args.toString('hex')) ?? '' : '', t, record);
+        sink.other(name, args.toString('hex'), t, record);
         continue;
       }
       try {
