@@ -7,3 +7,4 @@ export * from './events.js';
 export * from './cli.js';
 export * from './ndjson.js';
 export * from './atomic.js';
+export * from './range.js';
