@@ -1,0 +1,99 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { InputError, LineWriter, UsageError, cliParser, toHex, writeAtomic } from '@mmio-tools/core';
+import { bestNvramRun, findNvramRuns, nvramText } from './nvram.js';
+import { findFirmware } from './firmware.js';
+import { findStrings } from './strings.js';
+
+const TOOL = 'mmio-extract';
+
+async function load(path: string): Promise<Buffer> {
+  if (path === '-') {
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    return Buffer.concat(chunks);
+  }
+  return readFile(path);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const out = new LineWriter(process.stdout);
+  let code = 0;
+  await cliParser(TOOL, argv)
+    .usage('$0 <nvram|firmware|strings> IMAGE [options]\n\nCarve Broadcom NVRAM text, FullMAC firmware and strings out of a memory image (from mmio-replay).')
+    .command(
+      'nvram <image>',
+      'print the NVRAM found in the image, one key=value per line (the file brcmfmac loads)',
+      (y) =>
+        y
+          .positional('image', { type: 'string', demandOption: true, describe: 'image file, - for stdin' })
+          .option('json', { type: 'boolean', default: false, describe: 'print {"type":"nvram","key","value","offset"} events instead' })
+          .option('all', { type: 'boolean', default: false, describe: 'list every candidate run, not only the best one' })
+          .option('min-entries', { type: 'number', default: 3, describe: 'fewest key=value entries that make a run' }),
+      async (a) => {
+        const img = await load(a.image);
+        if (!Number.isInteger(a.minEntries) || a.minEntries < 1) throw new UsageError('--min-entries must be a whole number of at least 1');
+        const runs = findNvramRuns(img, a.minEntries);
+        const chosen = a.all ? runs : [bestNvramRun(runs)].filter((r) => r !== undefined);
+        if (chosen.length === 0) throw new InputError(`no NVRAM found (no run of ${a.minEntries} or more NUL-separated key=value entries)`, a.image);
+        chosen.forEach((run, i) => {
+          if (a.json) {
+            for (const e of run.entries) {
+              const ev: Record<string, unknown> = { type: 'nvram', key: e.key, value: e.value, offset: toHex(e.offset) };
+              if (a.all) ev.run = i;
+              out.line(JSON.stringify(ev));
+            }
+          } else {
+            if (a.all) out.line(`# run ${i}: ${toHex(run.start)}-${toHex(run.end)}, ${run.entries.length} entries, length check: ${run.check}`);
+            out.line(nvramText(run).slice(0, -1));
+          }
+        });
+      },
+    )
+    .command(
+      'firmware <image>',
+      'carve a Broadcom FullMAC firmware image exactly, start to end',
+      (y) =>
+        y
+          .positional('image', { type: 'string', demandOption: true, describe: 'image file, - for stdin' })
+          .option('output', { alias: 'o', type: 'string', demandOption: true, requiresArg: true, describe: 'firmware file to write (atomically)' })
+          .option('index', { type: 'number', default: 0, describe: 'which firmware, when the image holds several' }),
+      async (a) => {
+        const img = await load(a.image);
+        const fws = findFirmware(img);
+        const fw = fws[a.index];
+        if (!fw) {
+          throw new InputError(
+            fws.length === 0 ? 'no Broadcom firmware found (no DBPP header at 0x74 with a FWID version trailer)' : `firmware --index ${a.index}: only ${fws.length} found`,
+            a.image,
+          );
+        }
+        await writeAtomic(a.output, (tmp) => writeFile(tmp, img.subarray(fw.start, fw.end)));
+        out.line(JSON.stringify({ type: 'firmware', path: a.output, offset: toHex(fw.start), size: fw.end - fw.start, ramBase: toHex(fw.ramBase), version: fw.version }));
+      },
+    )
+    .command(
+      'strings <image>',
+      'printable strings with their offsets, as NDJSON',
+      (y) =>
+        y
+          .positional('image', { type: 'string', demandOption: true, describe: 'image file, - for stdin' })
+          .option('min', { type: 'number', default: 4, describe: 'shortest string to print' }),
+      async (a) => {
+        if (!Number.isInteger(a.min) || a.min < 1) throw new UsageError('--min must be a whole number of at least 1');
+        const img = await load(a.image);
+        let n = 0;
+        for (const s of findStrings(img, a.min)) {
+          out.line(JSON.stringify({ type: 'string', offset: toHex(s.offset), text: s.text }));
+          n++;
+          if (n % 4096 === 0) await out.flushIfFull();
+        }
+        if (n === 0) code = 1;
+        if (n === 0) process.stderr.write(`${TOOL}: ${a.image}: no strings of ${a.min} or more characters\n`);
+      },
+    )
+    .demandCommand(1, 'name a mode: nvram, firmware or strings')
+    .strict()
+    .parseAsync();
+  await out.flush();
+  return code;
+}

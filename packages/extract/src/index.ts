@@ -1,0 +1,3 @@
+export * from './nvram.js';
+export * from './firmware.js';
+export * from './strings.js';

@@ -1,0 +1,61 @@
+import { LineWriter, UsageError, InputError, cliParser, parseNumber, readEvents, stringifyEvent, warn } from '@mmio-tools/core';
+import { Replayer, describeKey, parseOrigin, splitPath, writeImage, type ReplayOptions } from './replay.js';
+
+const TOOL = 'mmio-replay';
+
+export async function main(argv: string[]): Promise<number> {
+  const args = await cliParser(TOOL, argv)
+    .usage(
+      '$0 -o IMAGE [options] [file ...]\n\n' +
+        'Apply the write events of a v1 event stream, in order, to a memory image: width bytes\n' +
+        'of value at offset (or addr) minus the origin. The stream must hold one region\n' +
+        '(dev, region, name) unless --split names one image per region. Prints one NDJSON\n' +
+        'summary per image (path, key, origin, size, writes, written extents).',
+    )
+    .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'image file to write (atomically)' })
+    .option('split', { type: 'string', requiresArg: true, describe: "one image per region, named by a template with {dev}, {region}, {name}: 'img-{dev}-{region}.bin'" })
+    .option('origin', { type: 'string', default: '0', describe: 'address of image byte 0: a number, first (the first write) or min (the lowest write)' })
+    .option('fill', { type: 'string', default: '0x00', describe: 'byte value of never-written bytes' })
+    .option('size', { type: 'string', requiresArg: true, describe: 'image size in bytes (default: end of the highest write); bytes past it are dropped' })
+    .option('big-endian', { type: 'boolean', default: false, describe: 'store values big-endian (default little-endian)' })
+    .option('verify-reads', { type: 'boolean', default: false, describe: 'print reads whose value differs from the image as {"type":"mismatch"} events' })
+    .option('skip-invalid', { type: 'boolean', default: false, describe: 'skip invalid lines with one warning (default: fail)' })
+    .example("mmio-parse trace.log | mmio-filter --dev 03:00.0 --region 2 | $0 -o tcm.bin", 'replay the TCM writes of BAR2')
+    .example("mmio-parse trace.log | mmio-filter --type write | $0 --split 'img-{dev}-{region}.bin'", 'one image per region')
+    .parseAsync();
+  if (!args.output === !args.split) throw new UsageError('give exactly one of -o IMAGE or --split TEMPLATE');
+  if (args.output === '-') throw new UsageError('-o -: the image cannot go to stdout (stdout carries the summary); name a file');
+  const fill = parseNumber(args.fill);
+  if (fill === undefined || fill > 255n) throw new UsageError(`--fill ${JSON.stringify(args.fill)}: expected a byte value 0-255 (0x00-0xff)`);
+  let size: bigint | undefined;
+  if (args.size !== undefined) {
+    size = parseNumber(args.size);
+    if (size === undefined) throw new UsageError(`--size ${JSON.stringify(args.size)}: expected a number of bytes`);
+  }
+  const o: ReplayOptions = { origin: parseOrigin(args.origin), fill: Number(fill), size, bigEndian: args.bigEndian, verifyReads: args.verifyReads };
+  const out = new LineWriter(process.stdout);
+  const replayer = new Replayer(o, (ev, image) => {
+    const { type: _t, ...rest } = ev;
+    out.line(stringifyEvent({ type: 'mismatch', ...rest, image }));
+  });
+  const files = (args._ as (string | number)[]).map(String);
+  const res = await readEvents(files, (ev, _raw, line, file) => replayer.feed(ev, file, line), {
+    skipInvalid: args.skipInvalid,
+    afterChunk: () => out.flushIfFull(),
+  });
+  if (res.invalid > 0) warn(TOOL, `skipped ${res.invalid} invalid line${res.invalid === 1 ? '' : 's'} (first: ${res.firstInvalid})`);
+  const slots = [...replayer.slots.values()];
+  if (slots.length === 0) throw new InputError('no write events in the input: no image written');
+  if (args.output && slots.length > 1) {
+    throw new InputError(
+      `the writes are for ${slots.length} regions (${slots.map((s) => describeKey(s.key)).join('; ')}): ` +
+        "select one with mmio-filter, or use --split 'img-{dev}-{region}.bin'",
+    );
+  }
+  for (const slot of slots) {
+    const path = args.output ?? splitPath(args.split!, slot.key);
+    out.line(JSON.stringify(await writeImage(slot, path, o)));
+  }
+  await out.flush();
+  return 0;
+}

@@ -1,0 +1,167 @@
+import { open } from 'node:fs/promises';
+import { InputError, UsageError, toHex, writeAtomic } from '@mmio-tools/core';
+import { PAGE, SparseImage, bytesValue, valueBytes } from './image.js';
+
+export type Origin = bigint | 'first' | 'min';
+
+export interface ReplayOptions {
+  origin: Origin;
+  fill: number;
+  size?: bigint;
+  bigEndian: boolean;
+  verifyReads: boolean;
+}
+
+type Ev = Record<string, unknown> & { type: string };
+
+/** The (dev, region, name) an access belongs to. */
+export interface RegionKey {
+  dev?: string;
+  region?: number;
+  name?: string;
+}
+
+export function keyOf(ev: Ev): string {
+  return JSON.stringify([ev.dev ?? null, ev.region ?? null, ev.name ?? null]);
+}
+
+export function describeKey(k: string): string {
+  const [dev, region, name] = JSON.parse(k) as [string | null, number | null, string | null];
+  const parts = [];
+  if (dev !== null) parts.push(`dev ${dev}`);
+  if (region !== null) parts.push(`region ${region}`);
+  if (name !== null) parts.push(`name ${name}`);
+  return parts.length ? parts.join(' ') : '(no dev/region/name)';
+}
+
+function keyFields(k: string): RegionKey {
+  const [dev, region, name] = JSON.parse(k) as [string | null, number | null, string | null];
+  return { dev: dev ?? undefined, region: region ?? undefined, name: name ?? undefined };
+}
+
+interface Slot {
+  image: SparseImage;
+  key: string;
+}
+
+/**
+ * Applies write events, in order, to one sparse image per region key, and
+ * checks reads against them. Pure state; `writeImage` puts an image on disk.
+ */
+export class Replayer {
+  readonly slots = new Map<string, Slot>();
+
+  constructor(
+    private readonly o: ReplayOptions,
+    private readonly onMismatch: (ev: Ev, image: string) => void,
+  ) {}
+
+  /** Feed one event; non-access events are ignored. */
+  feed(ev: Ev, file: string, line: number): void {
+    if (ev.type !== 'write' && ev.type !== 'read') return;
+    const at = (ev.offset ?? ev.addr) as string;
+    const addr = BigInt(at);
+    const width = ev.width as number;
+    const key = keyOf(ev);
+    let slot = this.slots.get(key);
+    if (ev.type === 'write') {
+      if (!slot) {
+        slot = { image: new SparseImage(this.o.fill), key };
+        this.slots.set(key, slot);
+      }
+      if (typeof this.o.origin === 'bigint' && addr < this.o.origin) {
+        throw new InputError(`write at ${at} is below the origin ${toHex(this.o.origin)} (try --origin min)`, file, line);
+      }
+      slot.image.write(addr, valueBytes(BigInt(ev.value as string), width, this.o.bigEndian));
+    } else if (this.o.verifyReads && slot) {
+      const held = slot.image.read(addr, width);
+      if (held === undefined) return;
+      const image = bytesValue(held, this.o.bigEndian);
+      const mask = (1n << BigInt(width * 8)) - 1n;
+      if ((BigInt(ev.value as string) & mask) !== image) this.onMismatch(ev, toHex(image));
+    }
+  }
+}
+
+export interface ImageSummary {
+  type: 'image';
+  path: string;
+  dev?: string;
+  region?: number;
+  name?: string;
+  origin: string;
+  size: string;
+  writes: number;
+  /** Written byte ranges [start, end) as image offsets. */
+  extents: [string, string][];
+}
+
+/** The origin of an image: a given address, the first write's or the lowest. */
+export function originOf(image: SparseImage, origin: Origin): bigint {
+  if (origin === 'first') return image.first ?? 0n;
+  if (origin === 'min') return image.min ?? 0n;
+  return origin;
+}
+
+/**
+ * Write one image, sparse where never written (with fill 0), to `path`
+ * atomically. Throws InputError when a write lies below the origin.
+ */
+export async function writeImage(slot: Slot, path: string, o: ReplayOptions): Promise<ImageSummary> {
+  const { image } = slot;
+  const origin = originOf(image, o.origin);
+  if (image.min !== undefined && image.min < origin) {
+    throw new InputError(`${describeKey(slot.key)}: a write at ${toHex(image.min)} is below the origin ${toHex(origin)} (the first write's address; try --origin min)`);
+  }
+  const size = o.size ?? (image.max === undefined ? 0n : image.max - origin);
+  if (size > BigInt(Number.MAX_SAFE_INTEGER)) throw new InputError(`image size ${toHex(size)} is too large for a file`);
+  const extents: [string, string][] = [];
+  for (const [s, e] of image.extents()) {
+    const a = s - origin;
+    const b = e - origin > size ? size : e - origin;
+    if (a < b) extents.push([toHex(a), toHex(b)]);
+  }
+  await writeAtomic(path, async (tmp) => {
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.truncate(Number(size));
+      if (o.fill !== 0 && size > 0n) {
+        const block = Buffer.alloc(1 << 20, o.fill);
+        for (let p = 0n; p < size; p += BigInt(block.length)) {
+          const n = size - p < BigInt(block.length) ? Number(size - p) : block.length;
+          await fh.write(block, 0, n, Number(p));
+        }
+      }
+      for (const { base, data } of image.pagesInOrder()) {
+        const pos = base - origin;
+        let from = 0;
+        let start = pos;
+        if (pos < 0n) {
+          from = Number(-pos);
+          start = 0n;
+        }
+        if (start >= size || from >= PAGE) continue;
+        const n = Math.min(PAGE - from, Number(size - start));
+        await fh.write(data, from, n, Number(start));
+      }
+    } finally {
+      await fh.close();
+    }
+  });
+  return { type: 'image', path, ...keyFields(slot.key), origin: toHex(origin), size: toHex(size), writes: image.writes, extents };
+}
+
+/** Expand `{dev}`, `{region}`, `{name}` in a --split template. */
+export function splitPath(template: string, key: string): string {
+  const k = keyFields(key);
+  const clean = (v: string | number | undefined) => (v === undefined ? 'none' : String(v).replace(/[/\\\s]/g, '_'));
+  return template.replace(/\{(dev|region|name)\}/g, (_, f: 'dev' | 'region' | 'name') => clean(k[f]));
+}
+
+/** Parse --origin: a number, `first` or `min`. */
+export function parseOrigin(text: string): Origin {
+  if (text === 'first' || text === 'min') return text;
+  const t = text.trim();
+  if (/^0[xX][0-9a-fA-F]+$/.test(t) || /^\d+$/.test(t)) return BigInt(t);
+  throw new UsageError(`--origin ${JSON.stringify(text)}: expected an address (hex 0x… or decimal), first or min`);
+}
