@@ -68,7 +68,7 @@ export function findNvramRuns(image: Uint8Array, minEntries = 3): NvramRun[] {
   let i = 0;
   while (i < image.length) {
     if (!isPrintable(image[i]!)) {
-      if (image[i] !== 0 || (runStart !== -1 && i !== runEnd)) close();
+      if (image[i] !== 0 || (runStart !== -1 && i !== runEnd - 1)) close();
       i++;
       continue;
     }
