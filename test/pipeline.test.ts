@@ -29,7 +29,7 @@ describe('bcm43602 bring-up: parse | filter | replay | extract', () => {
   it.each([
     ['dev03', '0000:03:00.0', 'Windows layout'],
     ['dev04', '04:00.0', 'Linux layout'],
-  ] as const)('%s (%s, %s): exact NVRAM text and firmware bytes', async (stem, dev) => {
+  ] as const)('%s (%s, %s): exact NVRAM text and firmware bytes', async (stem, dev, _layout) => {
     const r = await sh(`mmio-parse trace.log | mmio-filter --dev ${dev} --region 2 | mmio-replay -o ${stem}.bin && mmio-extract nvram ${stem}.bin > ${stem}.txt && mmio-extract firmware ${stem}.bin -o ${stem}.fw`, { cwd: dir });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
