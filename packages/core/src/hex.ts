@@ -32,8 +32,3 @@ export function parseNumber(text: string): bigint | undefined {
   if (/^[0-9]+$/.test(t)) return BigInt(t);
   return undefined;
 }
-
-/** BigInt of a canonical or user hex string (`0x` prefix required). */
-export function hexToBigInt(text: string): bigint {
-  return BigInt(text);
-}

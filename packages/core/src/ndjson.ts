@@ -1,4 +1,5 @@
 import { InputError } from './errors.js';
+import { warn } from './cli.js';
 import { checkEvent } from './events.js';
 import { inputName, openInput } from './input.js';
 import { forEachLine } from './lines.js';
@@ -56,4 +57,9 @@ export async function readEvents(
     );
   }
   return res;
+}
+
+/** The one warning for lines skipped under --skip-invalid, if any were. */
+export function warnInvalid(tool: string, res: ReadEventsResult): void {
+  if (res.invalid > 0) warn(tool, `skipped ${res.invalid} invalid line${res.invalid === 1 ? '' : 's'} (first: ${res.firstInvalid})`);
 }

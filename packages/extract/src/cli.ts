@@ -17,7 +17,6 @@ async function load(path: string): Promise<Buffer> {
 
 export async function main(argv: string[]): Promise<number> {
   const out = new LineWriter(process.stdout);
-  let code = 0;
   await cliParser(TOOL, argv)
     .usage('$0 <nvram|firmware|strings> IMAGE [options]\n\nCarve Broadcom NVRAM text, FullMAC firmware and strings out of a memory image (from mmio-replay).')
     .command(
@@ -87,13 +86,12 @@ export async function main(argv: string[]): Promise<number> {
           n++;
           if (n % 4096 === 0) await out.flushIfFull();
         }
-        if (n === 0) code = 1;
-        if (n === 0) process.stderr.write(`${TOOL}: ${a.image}: no strings of ${a.min} or more characters\n`);
+        if (n === 0) throw new InputError(`no strings of ${a.min} or more characters`, a.image);
       },
     )
     .demandCommand(1, 'name a mode: nvram, firmware or strings')
     .strict()
     .parseAsync();
   await out.flush();
-  return code;
+  return 0;
 }

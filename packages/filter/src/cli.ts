@@ -1,4 +1,4 @@
-import { LineWriter, cliParser, readEvents, warn } from '@mmio-tools/core';
+import { LineWriter, cliParser, readEvents, warnInvalid } from '@mmio-tools/core';
 import { EventFilter } from './filter.js';
 import { parseFilterOptions } from './options.js';
 
@@ -44,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   filter.end();
   if (args.count) out.line(String(filter.selected));
-  if (res.invalid > 0) warn(TOOL, `skipped ${res.invalid} invalid line${res.invalid === 1 ? '' : 's'} (first: ${res.firstInvalid})`);
+  warnInvalid(TOOL, res);
   await out.flush();
   return 0;
 }

@@ -1,5 +1,5 @@
 export * from './parse.js';
-export { parseQemuLine, QEMU_ACCESS_EVENTS } from './qemu.js';
+export { parseQemuLine } from './qemu.js';
 export { MmiotraceParser, looksLikeMmiotrace } from './mmiotrace.js';
 export { decodeSimpleTrace, isSimpleTrace, SIMPLE_MAGIC } from './simpletrace.js';
 export { MalformedLine, SKIP, normalizeDev } from './common.js';

@@ -113,9 +113,6 @@ function memOps(type: 'read' | 'write', args: string, p: Prefix): AccessEvent {
   return access(type, 'memory', { name: m[6], addr: hexDigits(m[3]!) }, w, m[4]!, p);
 }
 
-/** The names of the QEMU events that become access events. */
-export const QEMU_ACCESS_EVENTS = [...HANDLERS.keys()];
-
 /**
  * Parse one line of QEMU trace text. Returns an access event for the events
  * above; with `all`, an `event` for any other QEMU event, else SKIP; SKIP for

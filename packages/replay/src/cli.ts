@@ -1,4 +1,4 @@
-import { LineWriter, UsageError, InputError, cliParser, parseNumber, readEvents, stringifyEvent, warn } from '@mmio-tools/core';
+import { LineWriter, UsageError, InputError, cliParser, parseNumber, readEvents, stringifyEvent, warnInvalid } from '@mmio-tools/core';
 import { Replayer, describeKey, parseOrigin, splitPath, writeImage, type ReplayOptions } from './replay.js';
 
 const TOOL = 'mmio-replay';
@@ -43,7 +43,7 @@ export async function main(argv: string[]): Promise<number> {
     skipInvalid: args.skipInvalid,
     afterChunk: () => out.flushIfFull(),
   });
-  if (res.invalid > 0) warn(TOOL, `skipped ${res.invalid} invalid line${res.invalid === 1 ? '' : 's'} (first: ${res.firstInvalid})`);
+  warnInvalid(TOOL, res);
   const slots = [...replayer.slots.values()];
   if (slots.length === 0) throw new InputError('no write events in the input: no image written');
   if (args.output && slots.length > 1) {
