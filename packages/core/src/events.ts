@@ -3,6 +3,7 @@
  * line, `type` first. A field always has the same JSON type, or is absent.
  * See docs/events.md for the contract and an example of every type.
  */
+import { numberText } from './number.js';
 
 export type AccessType = 'read' | 'write';
 
@@ -87,28 +88,42 @@ export type MmioEvent = AccessEvent | DeviceEvent | MapEvent | MarkEvent | LostE
 /** Every event type of schema v1. */
 export const EVENT_TYPES = ['read', 'write', 'device', 'map', 'unmap', 'mark', 'lost', 'unknown-op', 'event'] as const;
 
-/** Fields first in this order, then any other field, then the trailing ones. */
-const LEADING = ['src', 'dev', 'region', 'name', 'offset', 'addr', 'width', 'value'];
-const TRAILING = ['t', 'tid', 'line'];
-const PLACED = new Set(['type', ...LEADING, ...TRAILING]);
+/** Fields first in this order (after `type`), then any other field, then the trailing ones. */
+export const LEADING_FIELDS = ['src', 'dev', 'region', 'name', 'offset', 'addr', 'width', 'value'] as const;
+export const TRAILING_FIELDS = ['t', 'tid', 'line'] as const;
+const PLACED = new Set<string>(['type', ...LEADING_FIELDS, ...TRAILING_FIELDS]);
+
+/** Characters a JSON string must escape (and lone surrogates, which JSON.stringify escapes). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** One JSON value; strings without escapes and numbers are built directly (the hot path). */
+function value(v: unknown): string {
+  if (typeof v === 'string') return NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : '"' + v + '"';
+  if (typeof v === 'number') return numberText(v);
+  return JSON.stringify(v);
+}
 
 /** One event as one line of JSON, fields in the canonical order. */
 export function stringifyEvent(ev: object): string {
   const o = ev as Record<string, unknown>;
-  let s = '{"type":' + JSON.stringify(o.type);
-  for (const k of LEADING) {
-    const v = o[k];
-    if (v !== undefined) s += ',"' + k + '":' + JSON.stringify(v);
-  }
+  let s = '{"type":' + value(o.type);
+  let v: unknown;
+  // Unrolled: this runs once per event in every tool that writes events.
+  if ((v = o.src) !== undefined) s += ',"src":' + value(v);
+  if ((v = o.dev) !== undefined) s += ',"dev":' + value(v);
+  if ((v = o.region) !== undefined) s += ',"region":' + value(v);
+  if ((v = o.name) !== undefined) s += ',"name":' + value(v);
+  if ((v = o.offset) !== undefined) s += ',"offset":' + value(v);
+  if ((v = o.addr) !== undefined) s += ',"addr":' + value(v);
+  if ((v = o.width) !== undefined) s += ',"width":' + value(v);
+  if ((v = o.value) !== undefined) s += ',"value":' + value(v);
   for (const k in o) {
     if (PLACED.has(k)) continue;
-    const v = o[k];
-    if (v !== undefined) s += ',' + JSON.stringify(k) + ':' + JSON.stringify(v);
+    if ((v = o[k]) !== undefined) s += ',' + value(k) + ':' + value(v);
   }
-  for (const k of TRAILING) {
-    const v = o[k];
-    if (v !== undefined) s += ',"' + k + '":' + v;
-  }
+  if ((v = o.t) !== undefined) s += ',"t":' + value(v);
+  if ((v = o.tid) !== undefined) s += ',"tid":' + value(v);
+  if ((v = o.line) !== undefined) s += ',"line":' + value(v);
   return s + '}';
 }
 

@@ -1,14 +1,26 @@
 /** Hex helpers. Values and addresses travel as lowercase `0x…` strings so that 64-bit values stay exact. */
 
-const HEX_DIGITS = /^[0-9a-fA-F]+$/;
-
 /** Canonical `0x…` form of bare hex digits: lowercase, no leading zeros. Returns undefined for non-hex text. */
 export function hexDigits(digits: string): string | undefined {
-  if (digits.length === 0 || !HEX_DIGITS.test(digits)) return undefined;
-  let i = 0;
-  while (i < digits.length - 1 && digits.charCodeAt(i) === 48 /* 0 */) i++;
-  const d = i === 0 ? digits : digits.slice(i);
-  return '0x' + (/[A-F]/.test(d) ? d.toLowerCase() : d);
+  const n = digits.length;
+  if (n === 0) return undefined;
+  // One pass: check the digits, find the first significant one, note upper case. Runs once per value.
+  let first = -1;
+  let upper = false;
+  for (let i = 0; i < n; i++) {
+    const c = digits.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (first === -1 && c !== 48) first = i;
+    } else if (c >= 97 && c <= 102) {
+      if (first === -1) first = i;
+    } else if (c >= 65 && c <= 70) {
+      if (first === -1) first = i;
+      upper = true;
+    } else return undefined;
+  }
+  if (first === -1) return '0x0';
+  const d = first === 0 ? digits : digits.slice(first);
+  return '0x' + (upper ? d.toLowerCase() : d);
 }
 
 /** Canonical `0x…` form of a `0x`-prefixed hex literal, or undefined. */

@@ -8,3 +8,4 @@ export * from './cli.js';
 export * from './ndjson.js';
 export * from './atomic.js';
 export * from './range.js';
+export * from './number.js';

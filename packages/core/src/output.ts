@@ -3,33 +3,30 @@ import type { Writable } from 'node:stream';
 const FLUSH_AT = 1 << 16;
 
 /**
- * Batched line output: lines are joined and written in blocks of about 64 KiB,
+ * Batched line output: lines are concatenated and written in blocks of about 64 KiB,
  * which is much cheaper than one write per event. `flushIfFull` and `end`
  * honour the destination's backpressure, so memory stays bounded.
  */
 export class LineWriter {
-  private parts: string[] = [];
-  private size = 0;
+  private buf = '';
 
   constructor(private readonly dest: Writable) {}
 
   /** Queue one line (without its newline). */
   line(text: string): void {
-    this.parts.push(text);
-    this.size += text.length + 1;
+    this.buf += text + '\n';
   }
 
   /** Write what is queued when it is large enough; wait if the destination is full. */
   async flushIfFull(): Promise<void> {
-    if (this.size >= FLUSH_AT) await this.flush();
+    if (this.buf.length >= FLUSH_AT) await this.flush();
   }
 
   /** Write everything queued; wait if the destination is full. */
   async flush(): Promise<void> {
-    if (this.parts.length === 0) return;
-    const block = this.parts.join('\n') + '\n';
-    this.parts = [];
-    this.size = 0;
+    if (this.buf.length === 0) return;
+    const block = this.buf;
+    this.buf = '';
     if (!this.dest.write(block)) await waitDrain(this.dest);
   }
 }

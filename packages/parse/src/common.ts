@@ -26,12 +26,44 @@ const FULL_PCI = /^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$/;
 
 /** `03:00.0` becomes `0000:03:00.0`; PCI addresses are lowercased; other names stay as printed. */
 export function normalizeDev(name: string): string {
-  if (FULL_PCI.test(name)) return name.toLowerCase();
-  if (SHORT_PCI.test(name)) return '0000:' + name.toLowerCase();
-  return name;
+  if (name === lastDev) return lastNormal;
+  lastDev = name;
+  if (FULL_PCI.test(name)) lastNormal = name.toLowerCase();
+  else if (SHORT_PCI.test(name)) lastNormal = '0000:' + name.toLowerCase();
+  else lastNormal = name;
+  return lastNormal;
 }
+/** The last name normalized and its result: accesses come in long runs to one device. */
+let lastDev = '';
+let lastNormal = '';
 
 /** `sec` and `usec` digit strings to seconds. */
 export function seconds(sec: string, frac: string): number {
-  return Number(sec + '.' + frac);
+  return decimalSeconds(sec + '.' + frac, 0, sec.length + frac.length + 1);
+}
+
+export const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/**
+ * The number `DIGITS[.DIGITS]` at text[start, end), exactly as Number() reads it
+ * but about four times faster: with at most 15 digits the digits form an exact
+ * integer, and one IEEE division by an exact power of ten is correctly rounded,
+ * which is what Number() gives. Longer or other text goes to Number().
+ */
+export function decimalSeconds(text: string, start: number, end: number): number {
+  if (end - start <= 16) {
+    let n = 0;
+    let point = -1;
+    let i = start;
+    for (; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 48 && c <= 57) n = n * 10 + (c - 48);
+      else if (c === 46 && point === -1) point = i;
+      else break;
+    }
+    if (i === end && point !== start && point !== end - 1 && (point !== -1 || end - start <= 15)) {
+      return point === -1 ? n : n / POW10[end - point - 1]!;
+    }
+  }
+  return Number(text.slice(start, end));
 }

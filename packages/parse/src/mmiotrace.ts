@@ -24,6 +24,8 @@ const KEYWORDS = new Set(['VERSION', 'PCIDEV', 'MAP', 'UNMAP', 'R', 'W', 'MARK',
 
 /** True when the line starts with one of mmiotrace's keywords. */
 export function looksLikeMmiotrace(line: string): boolean {
+  const c = line.charCodeAt(0);
+  if (c < 77 /* M */ || c > 87 /* W */) return false;
   const sp = line.indexOf(' ');
   return KEYWORDS.has(sp === -1 ? line : line.slice(0, sp));
 }
@@ -68,7 +70,8 @@ export class MmiotraceParser {
         const addr = hex(toks[4], what, 'address');
         const value = hex(toks[5], what, 'value');
         const pc = hex(toks[6], what, 'pc');
-        return { type: kw === 'R' ? 'read' : 'write', src: 'mmiotrace', ...this.resolve(addr), addr, width, value, pc, t };
+        const at = this.resolve(addr);
+        return { type: kw === 'R' ? 'read' : 'write', src: 'mmiotrace', dev: at?.dev, region: at?.region, offset: at?.offset, addr, width, value, pc, t };
       }
       case 'MAP': {
         need(toks, 8, 'MAP');
@@ -77,7 +80,8 @@ export class MmiotraceParser {
         const addr = hex(toks[3], 'MAP', 'address');
         const virt = hex(toks[4], 'MAP', 'virtual address');
         const len = hex(toks[5], 'MAP', 'length');
-        return { type: 'map', src: 'mmiotrace', id, ...this.resolve(addr), addr, len, virt, t };
+        const at = this.resolve(addr);
+        return { type: 'map', src: 'mmiotrace', id, dev: at?.dev, region: at?.region, offset: at?.offset, addr, len, virt, t };
       }
       case 'UNMAP': {
         need(toks, 3, 'UNMAP');
@@ -98,7 +102,8 @@ export class MmiotraceParser {
         const opcode = toks[4]!;
         if (!/^[0-9a-fA-F]{2}(,[0-9a-fA-F]{2})*$/.test(opcode)) throw new MalformedLine(`UNKNOWN: bad opcode bytes ${JSON.stringify(opcode)}`);
         const pc = hex(toks[5], 'UNKNOWN', 'pc');
-        return { type: 'unknown-op', src: 'mmiotrace', ...this.resolve(addr), addr, opcode: opcode.toLowerCase(), pc, t };
+        const at = this.resolve(addr);
+        return { type: 'unknown-op', src: 'mmiotrace', dev: at?.dev, region: at?.region, offset: at?.offset, addr, opcode: opcode.toLowerCase(), pc, t };
       }
       case 'PCIDEV':
         return this.pcidev(toks);
@@ -150,14 +155,14 @@ export class MmiotraceParser {
     };
   }
 
-  /** dev, region and offset of an absolute address, from the PCIDEV BARs. */
-  private resolve(addr: string): { dev?: string; region?: number; offset?: string } {
-    if (this.bars.length === 0) return {};
+  /** dev, region and offset of an absolute address, from the PCIDEV BARs; undefined outside them. */
+  private resolve(addr: string): { dev: string; region: number; offset: string } | undefined {
+    if (this.bars.length === 0) return undefined;
     const a = BigInt(addr);
     let b = this.last;
     if (!b || a < b.start || a >= b.end) {
       b = this.bars.find((r) => a >= r.start && a < r.end);
-      if (!b) return {};
+      if (!b) return undefined;
       this.last = b;
     }
     return { dev: b.dev, region: b.index, offset: toHex(a - b.start) };

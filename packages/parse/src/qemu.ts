@@ -5,15 +5,13 @@
  * system/trace-events.
  */
 import { hexDigits, type AccessEvent, type MmioEvent } from '@mmio-tools/core';
-import { MalformedLine, SKIP, checkWidth, normalizeDev, seconds, type LineResult } from './common.js';
+import { MalformedLine, SKIP, checkWidth, normalizeDev, seconds, POW10, type LineResult } from './common.js';
 
 interface Prefix {
   t?: number;
   tid?: number;
 }
 
-/** `TID@SEC.USEC:` — log backend with -msg timestamp=on (QEMU before 7.1/8.x) */
-const TID_PREFIX = /^(\d+)@(\d+)\.(\d+):/;
 /** ISO-8601 UTC timestamp and a space — log backend with -msg timestamp=on in newer QEMU */
 const ISO_PREFIX = /^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(Z|[+-]\d\d:?\d\d)? /;
 /** optional `program(pid:thread): ` after the ISO timestamp */
@@ -37,8 +35,8 @@ function isoSeconds(m: RegExpExecArray): number {
 type Handler = (args: string, p: Prefix) => MmioEvent;
 
 const HEX = '([0-9a-fA-F]+)';
-const VFIO_WRITE = new RegExp(`^\\s*\\((.+):region(\\d+)\\+0x${HEX}, 0x${HEX}, (-?\\d+)\\)\\s*$`);
-const VFIO_READ = new RegExp(`^\\s*\\((.+):region(\\d+)\\+0x${HEX}, (-?\\d+)\\) = 0x${HEX}\\s*$`);
+const VFIO_WRITE = new RegExp(`^\\s*\\((.+?):region(\\d+)\\+0x${HEX}, 0x${HEX}, (-?\\d+)\\)\\s*$`);
+const VFIO_READ = new RegExp(`^\\s*\\((.+?):region(\\d+)\\+0x${HEX}, (-?\\d+)\\) = 0x${HEX}\\s*$`);
 const CFG_READ = new RegExp(`^\\s*\\((.+), @0x${HEX}, len=0x${HEX}\\) 0x${HEX}\\s*$`);
 const CFG_WRITE = new RegExp(`^\\s*\\((.+), @0x${HEX}, 0x${HEX}, len=0x${HEX}\\)\\s*$`);
 const ROM_READ = new RegExp(`^\\s*\\((.+), 0x${HEX}, 0x${HEX}\\) = 0x${HEX}\\s*$`);
@@ -55,52 +53,44 @@ function match(re: RegExp, event: string, args: string): RegExpExecArray {
   return m;
 }
 
-function access(
-  type: 'read' | 'write',
-  src: string,
-  fields: Omit<AccessEvent, 'type' | 'src' | 'width' | 'value' | 't' | 'tid'>,
-  width: number,
-  value: string,
-  p: Prefix,
-): AccessEvent {
-  return { type, src, ...fields, width, value: hexDigits(value)!, t: p.t, tid: p.tid };
+/** Canonical `0x…` of hex digits a format regex has already checked. */
+function hex(digits: string): string {
+  return hexDigits(digits)!;
+}
+
+/** An access event of a VFIO handler; one object shape for all of them (faster in V8). */
+function vfio(type: 'read' | 'write', src: string, dev: string | undefined, region: number, offset: string, width: number, value: string, p: Prefix): AccessEvent {
+  return { type, src, dev, region, offset: hex(offset), width, value: hex(value), t: p.t, tid: p.tid };
 }
 
 const HANDLERS = new Map<string, Handler>([
   ['vfio_region_write', (a, p) => {
     const m = match(VFIO_WRITE, 'vfio_region_write', a);
-    const w = checkWidth('vfio_region_write', +m[5]!);
-    return access('write', 'vfio', { dev: normalizeDev(m[1]!), region: +m[2]!, offset: hexDigits(m[3]!) }, w, m[4]!, p);
+    return vfio('write', 'vfio', normalizeDev(m[1]!), +m[2]!, m[3]!, checkWidth('vfio_region_write', +m[5]!), m[4]!, p);
   }],
   ['vfio_region_read', (a, p) => {
     const m = match(VFIO_READ, 'vfio_region_read', a);
-    const w = checkWidth('vfio_region_read', +m[4]!);
-    return access('read', 'vfio', { dev: normalizeDev(m[1]!), region: +m[2]!, offset: hexDigits(m[3]!) }, w, m[5]!, p);
+    return vfio('read', 'vfio', normalizeDev(m[1]!), +m[2]!, m[3]!, checkWidth('vfio_region_read', +m[4]!), m[5]!, p);
   }],
   ['vfio_pci_read_config', (a, p) => {
     const m = match(CFG_READ, 'vfio_pci_read_config', a);
-    const w = checkWidth('vfio_pci_read_config', parseInt(m[3]!, 16));
-    return access('read', 'vfio-config', { dev: normalizeDev(m[1]!), region: 7, offset: hexDigits(m[2]!) }, w, m[4]!, p);
+    return vfio('read', 'vfio-config', normalizeDev(m[1]!), 7, m[2]!, checkWidth('vfio_pci_read_config', parseInt(m[3]!, 16)), m[4]!, p);
   }],
   ['vfio_pci_write_config', (a, p) => {
     const m = match(CFG_WRITE, 'vfio_pci_write_config', a);
-    const w = checkWidth('vfio_pci_write_config', parseInt(m[4]!, 16));
-    return access('write', 'vfio-config', { dev: normalizeDev(m[1]!), region: 7, offset: hexDigits(m[2]!) }, w, m[3]!, p);
+    return vfio('write', 'vfio-config', normalizeDev(m[1]!), 7, m[2]!, checkWidth('vfio_pci_write_config', parseInt(m[4]!, 16)), m[3]!, p);
   }],
   ['vfio_rom_read', (a, p) => {
     const m = match(ROM_READ, 'vfio_rom_read', a);
-    const w = checkWidth('vfio_rom_read', parseInt(m[3]!, 16));
-    return access('read', 'vfio-rom', { dev: normalizeDev(m[1]!), region: 6, offset: hexDigits(m[2]!) }, w, m[4]!, p);
+    return vfio('read', 'vfio-rom', normalizeDev(m[1]!), 6, m[2]!, checkWidth('vfio_rom_read', parseInt(m[3]!, 16)), m[4]!, p);
   }],
   ['vfio_vga_read', (a, p) => {
     const m = match(VGA_READ, 'vfio_vga_read', a);
-    const w = checkWidth('vfio_vga_read', +m[2]!);
-    return access('read', 'vfio-vga', { region: 8, offset: hexDigits(m[1]!) }, w, m[3]!, p);
+    return vfio('read', 'vfio-vga', undefined, 8, m[1]!, checkWidth('vfio_vga_read', +m[2]!), m[3]!, p);
   }],
   ['vfio_vga_write', (a, p) => {
     const m = match(VGA_WRITE, 'vfio_vga_write', a);
-    const w = checkWidth('vfio_vga_write', +m[3]!);
-    return access('write', 'vfio-vga', { region: 8, offset: hexDigits(m[1]!) }, w, m[2]!, p);
+    return vfio('write', 'vfio-vga', undefined, 8, m[1]!, checkWidth('vfio_vga_write', +m[3]!), m[2]!, p);
   }],
   ['memory_region_ops_read', (a, p) => memOps('read', a, p)],
   ['memory_region_ops_write', (a, p) => memOps('write', a, p)],
@@ -109,8 +99,64 @@ const HANDLERS = new Map<string, Handler>([
 function memOps(type: 'read' | 'write', args: string, p: Prefix): AccessEvent {
   const event = `memory_region_ops_${type}`;
   const m = match(MEM_OPS, event, args.trimStart());
-  const w = checkWidth(event, +m[5]!);
-  return access(type, 'memory', { name: m[6], addr: hexDigits(m[3]!) }, w, m[4]!, p);
+  const width = checkWidth(event, +m[5]!);
+  return { type, src: 'memory', name: m[6], addr: hex(m[3]!), width, value: hex(m[4]!), t: p.t, tid: p.tid };
+}
+
+/** The prefix of the line being parsed; one object, reused (this runs on every line). */
+const prefix: Prefix = { t: undefined, tid: undefined };
+
+/**
+ * Read a `TID@SEC.USEC:` prefix (the log backend with -msg timestamp=on before
+ * QEMU 7.1) into `prefix`; returns the index of its `:`, or -1. Scanned by hand
+ * in one pass; the time is an exact decimal read as in decimalSeconds.
+ */
+function readTidPrefix(line: string): number {
+  const n = line.length;
+  let i = 0;
+  let c = 0;
+  let tid = 0;
+  while (i < n && (c = line.charCodeAt(i)) >= 48 && c <= 57) {
+    tid = tid * 10 + (c - 48);
+    i++;
+  }
+  if (i === 0 || c !== 64 /* @ */) return -1;
+  const sec = ++i;
+  let t = 0;
+  while (i < n && (c = line.charCodeAt(i)) >= 48 && c <= 57) {
+    t = t * 10 + (c - 48);
+    i++;
+  }
+  if (i === sec || c !== 46 /* . */) return -1;
+  const frac = ++i;
+  while (i < n && (c = line.charCodeAt(i)) >= 48 && c <= 57) {
+    t = t * 10 + (c - 48);
+    i++;
+  }
+  if (i === frac || c !== 58 /* : */) return -1;
+  prefix.tid = sec - 1 > 15 ? Number(line.slice(0, sec - 1)) : tid;
+  // Up to 15 digits make an exact integer, and one division by an exact power of ten
+  // is correctly rounded: the same number as Number(text) (see decimalSeconds).
+  prefix.t = i - sec - 1 <= 15 ? t / POW10[i - frac]! : Number(line.slice(sec, i));
+  return i;
+}
+
+/** The last event name and its handler: traces come in long runs of one event. */
+let lastName = '';
+let lastHandler: Handler | undefined;
+
+/**
+ * The handler of the event name at line[start, end), if it is one we read.
+ */
+function handlerAt(line: string, start: number, end: number): Handler | undefined {
+  if (end - start === lastName.length && line.startsWith(lastName, start)) return lastHandler;
+  const name = line.slice(start, end);
+  const h = HANDLERS.get(name);
+  if (h) {
+    lastName = name;
+    lastHandler = h;
+  }
+  return h;
 }
 
 /**
@@ -120,36 +166,40 @@ function memOps(type: 'read' | 'write', args: string, p: Prefix): AccessEvent {
  * output. Throws MalformedLine for a known event with bad arguments.
  */
 export function parseQemuLine(line: string, all: boolean): LineResult {
-  const p: Prefix = {};
-  let rest: string;
+  const p = prefix;
+  p.t = undefined;
+  p.tid = undefined;
+  let start: number; // where the event name starts
+  let text = line; // the text that holds it (differs for ftrace)
   let prefixed = true;
   let m: RegExpExecArray | null;
   const c0 = line.charCodeAt(0);
-  if (c0 >= 48 && c0 <= 57 && (m = TID_PREFIX.exec(line))) {
-    p.tid = +m[1]!;
-    p.t = seconds(m[2]!, m[3]!);
-    rest = line.slice(m[0].length);
+  let end: number;
+  if (c0 >= 48 && c0 <= 57 && (end = readTidPrefix(line)) > 0) {
+    start = end + 1;
   } else if (c0 >= 48 && c0 <= 57 && (m = ISO_PREFIX.exec(line))) {
     p.t = isoSeconds(m);
-    rest = line.slice(m[0].length);
-    const prog = PROG_PREFIX.exec(rest);
-    if (prog) rest = rest.slice(prog[0].length);
+    start = m[0].length;
+    const prog = PROG_PREFIX.exec(line.slice(start));
+    if (prog) start += prog[0].length;
   } else if (line.includes('tracing_mark_write:') && (m = FTRACE.exec(line))) {
     p.tid = +m[1]!;
     p.t = seconds(m[2]!, m[3]!);
-    rest = m[4]!;
+    text = m[4]!;
+    start = 0;
   } else {
     if (c0 === 32 || c0 === 9) return line.trim().length ? SKIP : undefined; // continuation line of a multi-line event
-    rest = line;
+    start = 0;
     prefixed = false;
   }
-  const sp = rest.indexOf(' ');
-  const name = sp === -1 ? rest : rest.slice(0, sp);
-  const handler = HANDLERS.get(name);
-  if (handler) return handler(sp === -1 ? '' : rest.slice(sp + 1), p);
+  let sp = text.indexOf(' ', start);
+  if (sp === -1) sp = text.length;
+  const handler = handlerAt(text, start, sp);
+  if (handler) return handler(text.slice(sp + 1), p);
+  const name = text.slice(start, sp);
   if (!EVENT_NAME.test(name)) return undefined;
   // Without a prefix, only a name shaped like QEMU's (with an underscore) counts as an event.
   if (!prefixed && !name.includes('_')) return undefined;
   if (!all) return SKIP;
-  return { type: 'event', src: 'qemu', name, args: sp === -1 ? '' : rest.slice(sp + 1).trim(), t: p.t, tid: p.tid };
+  return { type: 'event', src: 'qemu', name, args: text.slice(sp + 1).trim(), t: p.t, tid: p.tid };
 }

@@ -50,6 +50,9 @@ interface Slot {
  */
 export class Replayer {
   readonly slots = new Map<string, Slot>();
+  /** The last event's (dev, region, name) and key: accesses come in long runs to one region. */
+  private lastFields: [unknown, unknown, unknown] = [undefined, undefined, undefined];
+  private lastKey = '';
 
   constructor(
     private readonly o: ReplayOptions,
@@ -62,7 +65,12 @@ export class Replayer {
     const at = (ev.offset ?? ev.addr) as string;
     const addr = BigInt(at);
     const width = ev.width as number;
-    const key = keyOf(ev);
+    const f = this.lastFields;
+    if (ev.dev !== f[0] || ev.region !== f[1] || ev.name !== f[2] || this.lastKey === '') {
+      this.lastFields = [ev.dev, ev.region, ev.name];
+      this.lastKey = keyOf(ev);
+    }
+    const key = this.lastKey;
     let slot = this.slots.get(key);
     if (ev.type === 'write') {
       if (!slot) {
