@@ -38,6 +38,8 @@ export interface Bar {
   addr: string;
   size: string;
   io?: boolean;
+  /** The PCI region flag bits the kernel printed in the low nibble of the start (mmiotrace), when not 0. */
+  flags?: string;
 }
 
 export interface DeviceEvent {

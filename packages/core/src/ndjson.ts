@@ -1,3 +1,7 @@
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { InputError } from './errors.js';
 import { warn } from './cli.js';
 import { checkEvent } from './events.js';
@@ -9,6 +13,8 @@ export interface ReadEventsOptions {
   skipInvalid?: boolean;
   /** Runs after each input chunk; await the output's backpressure here. */
   afterChunk?: () => Promise<void> | void;
+  /** Names to show in messages for some paths (a spooled copy of stdin, say). */
+  names?: Map<string, string>;
 }
 
 export interface ReadEventsResult {
@@ -31,7 +37,7 @@ export async function readEvents(
 ): Promise<ReadEventsResult> {
   const res: ReadEventsResult = { events: 0, invalid: 0 };
   for (const path of paths.length ? paths : ['-']) {
-    const file = inputName(path);
+    const file = opts.names?.get(path) ?? inputName(path);
     await forEachLine(
       openInput(path),
       (raw, line) => {
@@ -62,4 +68,15 @@ export async function readEvents(
 /** The one warning for lines skipped under --skip-invalid, if any were. */
 export function warnInvalid(tool: string, res: ReadEventsResult): void {
   if (res.invalid > 0) warn(tool, `skipped ${res.invalid} invalid line${res.invalid === 1 ? '' : 's'} (first: ${res.firstInvalid})`);
+}
+
+/**
+ * Copy standard input to a temporary file, for tools that read their input twice.
+ * Returns the path and a function that removes it.
+ */
+export async function spoolStdin(): Promise<{ path: string; remove: () => void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'mmio-'));
+  const path = join(dir, 'stdin');
+  await pipeline(process.stdin, createWriteStream(path));
+  return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -139,7 +139,10 @@ export class MmiotraceParser {
       // The low bits carry the PCI region flags (bit 0: I/O space).
       const io = i < 6 && (raw & 1n) === 1n;
       const start = io ? raw & ~3n : raw & ~0xfn;
-      bars.push(io ? { index: i, addr: toHex(start), size: toHex(size), io: true } : { index: i, addr: toHex(start), size: toHex(size) });
+      const bar: Bar = { index: i, addr: toHex(start), size: toHex(size) };
+      if (io) bar.io = true;
+      if ((raw & 0xfn) !== 0n) bar.flags = toHex(raw & 0xfn);
+      bars.push(bar);
       if (!io) this.bars.push({ dev, index: i, start, end: start + size });
     }
     const driver = toks.slice(18).join(' ').trim();

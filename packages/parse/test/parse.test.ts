@@ -175,12 +175,12 @@ describe('Linux mmiotrace', () => {
     expect(events).toEqual([
       {
         type: 'device', src: 'mmiotrace', dev: '0000:00:02.0', vendor: '0x8086', device: '0x100e', irq: 11,
-        bars: [{ index: 0, addr: '0xfebc0000', size: '0x20000' }, { index: 1, addr: '0xc000', size: '0x40', io: true }, { index: 6, addr: '0xfeb80000', size: '0x40000' }],
+        bars: [{ index: 0, addr: '0xfebc0000', size: '0x20000' }, { index: 1, addr: '0xc000', size: '0x40', io: true, flags: '0x1' }, { index: 6, addr: '0xfeb80000', size: '0x40000' }],
         driver: 'e1000', line: 2,
       },
       {
         type: 'device', src: 'mmiotrace', dev: '0000:03:00.0', vendor: '0x14e4', device: '0x43ba', irq: 16,
-        bars: [{ index: 2, addr: '0xf0000000', size: '0x400000' }], driver: 'brcmfmac', line: 3,
+        bars: [{ index: 2, addr: '0xf0000000', size: '0x400000', flags: '0x4' }], driver: 'brcmfmac', line: 3,
       },
       { type: 'mark', src: 'mmiotrace', text: 'e1000 probe starting', t: 1.840498, line: 4 },
       { type: 'map', src: 'mmiotrace', dev: '0000:00:02.0', region: 0, offset: '0x0', addr: '0xfebc0000', id: 1, len: '0x20000', virt: '0xffffd0c4006a0000', t: 1.891224, line: 5 },

@@ -1,0 +1,80 @@
+import { LineWriter, UsageError, cliParser, readEvents, spoolStdin, warn, warnInvalid } from '@mmio-tools/core';
+import { MmiotraceLayout, MmiotraceWriter, parseBaseOption } from './mmiotrace.js';
+import { qemuLine } from './qemu.js';
+import { csvHeader, csvRow, textLine } from './table.js';
+
+const TOOL = 'mmio-format';
+export const TARGETS = ['mmiotrace', 'qemu', 'csv', 'text'] as const;
+type Target = (typeof TARGETS)[number];
+
+export async function main(argv: string[]): Promise<number> {
+  const args = await cliParser(TOOL, argv)
+    .usage(
+      '$0 --to FORMAT [options] [file ...]\n\n' +
+        'Write v1 events (from mmio-parse) back as text: a Linux mmiotrace log (for envytools\n' +
+        'demmio and other mmiotrace readers), QEMU log-backend trace lines, CSV, or aligned\n' +
+        'columns for reading. No file or - reads stdin.',
+    )
+    .option('to', { alias: 't', choices: TARGETS, demandOption: true, describe: 'output format' })
+    .option('base', {
+      type: 'string',
+      array: true,
+      requiresArg: true,
+      describe: 'mmiotrace: physical base of a region, DEV:REGION=ADDR (0000:03:00.0:2=0xf0000000); may repeat',
+    })
+    .option('header', { type: 'boolean', default: true, describe: 'csv: print the header row (--no-header to leave it out)' })
+    .option('skip-invalid', { type: 'boolean', default: false, describe: 'skip invalid lines with one warning (default: fail)' })
+    .example('mmio-parse vfio.log | $0 --to mmiotrace > vfio.mmiotrace', 'a VFIO trace for envytools demmio')
+    .example('mmio-parse trace.log | mmio-annotate --regs regs.json | $0 --to text | less', 'read a trace with register names')
+    .parseAsync();
+  const to = args.to as Target;
+  const bases = (args.base ?? []).map((b) => {
+    const parsed = parseBaseOption(b);
+    if (!parsed) throw new UsageError(`--base ${JSON.stringify(b)}: expected DEV:REGION=ADDR, like 0000:03:00.0:2=0xf0000000`);
+    return parsed;
+  });
+  if (bases.length && to !== 'mmiotrace') throw new UsageError('--base only applies to --to mmiotrace');
+  const out = new LineWriter(process.stdout);
+  const files = (args._ as (string | number)[]).map(String);
+  const opts = { skipInvalid: args.skipInvalid, afterChunk: () => out.flushIfFull() };
+  let left = 0;
+
+  if (to === 'mmiotrace') {
+    // Two passes: the PCIDEV lines need every region's base and size first.
+    let spool: { path: string; remove: () => void } | undefined;
+    let paths = files.length ? files : ['-'];
+    const names = new Map<string, string>();
+    try {
+      if (paths.includes('-')) {
+        spool = await spoolStdin();
+        names.set(spool.path, '<stdin>');
+        paths = paths.map((p) => (p === '-' ? spool!.path : p));
+      }
+      const layout = new MmiotraceLayout(bases);
+      await readEvents(paths, (ev) => layout.scan(ev), { skipInvalid: args.skipInvalid, names });
+      const writer = new MmiotraceWriter(layout);
+      for (const l of writer.header()) out.line(l);
+      const res = await readEvents(paths, (ev, _raw, line, file) => {
+        for (const l of writer.write(ev, file, line)) out.line(l);
+      }, { ...opts, names });
+      warnInvalid(TOOL, res);
+      for (const [why, n] of layout.unplaceable) warn(TOOL, `left out ${n} access${n === 1 ? '' : 'es'} mmiotrace cannot show (${why})`);
+      for (const [type, n] of writer.left) warn(TOOL, `left out ${n} "${type}" event${n === 1 ? '' : 's'} (no mmiotrace line for them)`);
+    } finally {
+      spool?.remove();
+    }
+    await out.flush();
+    return 0;
+  }
+
+  if (to === 'csv' && args.header) out.line(csvHeader());
+  const res = await readEvents(files, (ev) => {
+    const l = to === 'qemu' ? qemuLine(ev) : to === 'csv' ? csvRow(ev) : textLine(ev);
+    if (l === undefined) left++;
+    else out.line(l);
+  }, opts);
+  warnInvalid(TOOL, res);
+  if (left > 0) warn(TOOL, `left out ${left} event${left === 1 ? '' : 's'} that ${to === 'csv' ? 'are not accesses' : 'QEMU has no trace event for'}`);
+  await out.flush();
+  return 0;
+}

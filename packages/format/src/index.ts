@@ -1,0 +1,3 @@
+export * from './mmiotrace.js';
+export * from './qemu.js';
+export * from './table.js';

@@ -1,0 +1,300 @@
+/**
+ * Events to Linux mmiotrace text, in the kernel's format (kernel/trace/trace_mmiotrace.c):
+ *   VERSION 20070824
+ *   PCIDEV %02x%02x %04x%04x %x  7 × ` %llx` (start|flags)  7 × ` %llx` (size)  ` driver` or ` `
+ *   MAP %u.%06lu %d 0x%llx 0x%lx 0x%lx 0x%lx %d       (time, id, phys, virt, len, 0, 0)
+ *   UNMAP %u.%06lu %d 0x%lx %d                         (time, id, 0, 0)
+ *   R|W %d %u.%06lu %d 0x%llx 0x%lx 0x%lx %d          (width, time, map id, phys, value, pc, 0)
+ *   UNKNOWN %u.%06lu %d 0x%llx %02lx,%02lx,%02lx 0x%lx %d
+ *   MARK %u.%06lu %s
+ * mmiotrace knows physical addresses only; accesses given as (dev, region, offset) are placed
+ * at a physical base per region: a `device` event's BAR, a --base, or the default layout.
+ * Writing needs the whole layout first (PCIDEV lines come first), so it takes two passes:
+ * `MmiotraceLayout.scan` on every event, then `MmiotraceWriter.write` on every event.
+ */
+import { InputError, toHex, type Bar } from '@mmio-tools/core';
+
+type Ev = Record<string, unknown> & { type: string };
+
+/** Regions mmiotrace can describe: BARs 0-5 and the expansion ROM (resource 6). */
+const RESOURCES = 7;
+/** Where the default layout starts placing regions without a known base. */
+export const DEFAULT_BASE = 0xf0000000n;
+const MIN_SIZE = 0x1000n;
+const PCI_ADDR = /^([0-9a-f]{4}):([0-9a-f]{2}):([0-9a-f]{2})\.([0-7])$/;
+
+interface RegionInfo {
+  base?: bigint;
+  size?: bigint;
+  io?: boolean;
+  flags?: bigint;
+  /** One past the highest byte the trace touches. */
+  end: bigint;
+}
+
+interface DeviceInfo {
+  dev: string;
+  vendor?: string;
+  device?: string;
+  irq: number;
+  driver?: string;
+  regions: Map<number, RegionInfo>;
+  /** Config-space reads of the vendor and device IDs, when the trace has them. */
+  cfgVendor?: bigint;
+  cfgDevice?: bigint;
+}
+
+/** `0000:03:00.0:2=0xf0000000` → key and base. */
+export function parseBaseOption(text: string): { dev: string; region: number; base: bigint } | undefined {
+  const m = /^(?:([0-9a-fA-F]{4}):)?([0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]):(\d+)=(0x[0-9a-fA-F]+|\d+)$/.exec(text.trim());
+  if (!m) return undefined;
+  return { dev: `${(m[1] ?? '0000').toLowerCase()}:${m[2]!.toLowerCase()}`, region: +m[3]!, base: BigInt(m[4]!) };
+}
+
+function pow2AtLeast(n: bigint): bigint {
+  let s = MIN_SIZE;
+  while (s < n) s <<= 1n;
+  return s;
+}
+
+/** Pass one: which devices and regions the events use, and how far. */
+export class MmiotraceLayout {
+  readonly devices = new Map<string, DeviceInfo>();
+  /** Accesses mmiotrace cannot show (config space, VGA, non-PCI names), by reason. */
+  readonly unplaceable = new Map<string, number>();
+  private placed = false;
+
+  constructor(private readonly bases: { dev: string; region: number; base: bigint }[] = []) {}
+
+  private deviceOf(dev: string): DeviceInfo {
+    let d = this.devices.get(dev);
+    if (!d) {
+      d = { dev, irq: 0, regions: new Map() };
+      this.devices.set(dev, d);
+    }
+    return d;
+  }
+
+  scan(ev: Ev): void {
+    if (ev.type === 'device') {
+      const d = this.deviceOf(ev.dev as string);
+      d.vendor = ev.vendor as string;
+      d.device = ev.device as string;
+      d.irq = (ev.irq as number) ?? 0;
+      d.driver = ev.driver as string | undefined;
+      for (const b of (ev.bars as Bar[]) ?? []) {
+        const r = d.regions.get(b.index) ?? { end: 0n };
+        r.base = BigInt(b.addr);
+        r.size = BigInt(b.size);
+        r.io = b.io;
+        r.flags = b.flags === undefined ? undefined : BigInt(b.flags);
+        d.regions.set(b.index, r);
+      }
+      return;
+    }
+    if (ev.type !== 'read' && ev.type !== 'write') return;
+    if (ev.dev === undefined || ev.region === undefined || ev.offset === undefined) {
+      if (ev.addr === undefined) this.count('no address');
+      return; // an absolute address needs no layout
+    }
+    const dev = ev.dev as string;
+    const region = ev.region as number;
+    if (region === 7 && ev.type === 'read') {
+      // Keep the IDs for the PCIDEV line.
+      const d = this.deviceOf(dev);
+      const off = BigInt(ev.offset as string);
+      const v = BigInt(ev.value as string);
+      if (off === 0n && ev.width === 4) [d.cfgVendor, d.cfgDevice] = [v & 0xffffn, (v >> 16n) & 0xffffn];
+      else if (off === 0n && ev.width === 2) d.cfgVendor = v;
+      else if (off === 2n && ev.width === 2) d.cfgDevice = v;
+    }
+    if (region >= RESOURCES) return this.count(region === 7 ? 'config space' : `region ${region}`);
+    if (!PCI_ADDR.test(dev)) return this.count(`device ${dev} is not a PCI address`);
+    const d = this.deviceOf(dev);
+    const r = d.regions.get(region) ?? { end: 0n };
+    const end = BigInt(ev.offset as string) + BigInt(ev.width as number);
+    if (end > r.end) r.end = end;
+    d.regions.set(region, r);
+  }
+
+  private count(reason: string): void {
+    this.unplaceable.set(reason, (this.unplaceable.get(reason) ?? 0) + 1);
+  }
+
+  /**
+   * Give every region a base and size: its BAR from a device event, else --base, else the
+   * next free, size-aligned address from DEFAULT_BASE, clear of every known region.
+   */
+  place(): void {
+    if (this.placed) return;
+    this.placed = true;
+    for (const b of this.bases) {
+      const d = this.deviceOf(b.dev);
+      const r = d.regions.get(b.region) ?? { end: 0n };
+      r.base = b.base;
+      d.regions.set(b.region, r);
+    }
+    const taken: [bigint, bigint][] = [];
+    const all = [...this.devices.values()].sort((a, b) => (a.dev < b.dev ? -1 : 1));
+    for (const d of all) for (const r of d.regions.values()) {
+      r.size ??= pow2AtLeast(r.end);
+      if (r.size < r.end) r.size = pow2AtLeast(r.end);
+      if (r.base !== undefined) taken.push([r.base, r.base + r.size]);
+    }
+    for (const d of all) {
+      for (const idx of [...d.regions.keys()].sort((a, b) => a - b)) {
+        const r = d.regions.get(idx)!;
+        if (r.base !== undefined) continue;
+        let at = DEFAULT_BASE;
+        for (;;) {
+          at = ((at + r.size! - 1n) / r.size!) * r.size!;
+          const clash = taken.find(([s, e]) => at < e && s < at + r.size!);
+          if (!clash) break;
+          at = clash[1];
+        }
+        r.base = at;
+        taken.push([at, at + r.size!]);
+      }
+    }
+  }
+
+  /** Physical base of a region, after place(). */
+  baseOf(dev: string, region: number): bigint | undefined {
+    return this.devices.get(dev)?.regions.get(region)?.base;
+  }
+}
+
+/** `%u.%06lu` of a time in seconds (0.000000 when the event has none). */
+export function mmiotraceTime(t: unknown): string {
+  if (typeof t !== 'number') return '0.000000';
+  const us = Math.round(t * 1e6);
+  const s = Math.floor(us / 1e6);
+  return `${s}.${String(us - s * 1e6).padStart(6, '0')}`;
+}
+
+const hex = (v: bigint) => v.toString(16);
+
+/** One PCIDEV line. */
+export function pcidevLine(d: DeviceInfo): string {
+  const m = PCI_ADDR.exec(d.dev)!;
+  const bus = parseInt(m[2]!, 16);
+  const devfn = (parseInt(m[3]!, 16) << 3) | +m[4]!;
+  const vendor = d.vendor ? BigInt(d.vendor) : d.cfgVendor ?? 0n;
+  const device = d.device ? BigInt(d.device) : d.cfgDevice ?? 0n;
+  let s = `PCIDEV ${bus.toString(16).padStart(2, '0')}${devfn.toString(16).padStart(2, '0')} ${hex(vendor).padStart(4, '0')}${hex(device).padStart(4, '0')} ${d.irq.toString(16)}`;
+  const starts: string[] = [];
+  const sizes: string[] = [];
+  for (let i = 0; i < RESOURCES; i++) {
+    const r = d.regions.get(i);
+    starts.push(r?.base !== undefined ? hex(r.base | (r.flags ?? (r.io ? 1n : 0n))) : '0');
+    sizes.push(r?.base !== undefined ? hex(r.size!) : '0');
+  }
+  s += ' ' + starts.join(' ') + ' ' + sizes.join(' ');
+  return s + (d.driver ? ` ${d.driver}` : ' ');
+}
+
+interface Mapping {
+  id: number;
+  start: bigint;
+  end: bigint;
+}
+
+/** Pass two: the lines, in order. Call `header()` first. */
+export class MmiotraceWriter {
+  private maps: Mapping[] = [];
+  private nextId = 1;
+  private nextVirt = 0xffffc90000000000n;
+  private lastMap: Mapping | undefined;
+  /** Events mmiotrace has no line for (other QEMU events), by type. */
+  readonly left = new Map<string, number>();
+
+  constructor(private readonly layout: MmiotraceLayout) {}
+
+  header(): string[] {
+    this.layout.place();
+    const out = ['VERSION 20070824'];
+    for (const d of [...this.layout.devices.values()].sort((a, b) => (a.dev < b.dev ? -1 : 1))) {
+      if (PCI_ADDR.test(d.dev) && d.dev.startsWith('0000:') && (d.vendor !== undefined || d.regions.size > 0)) out.push(pcidevLine(d));
+    }
+    return out;
+  }
+
+  /** The lines for one event (none for events mmiotrace cannot show). */
+  write(ev: Ev, file: string, line: number): string[] {
+    const t = mmiotraceTime(ev.t);
+    switch (ev.type) {
+      case 'read':
+      case 'write': {
+        const phys = this.physOf(ev);
+        if (phys === undefined) return [];
+        const out: string[] = [];
+        let m = this.mapFor(phys);
+        if (!m) {
+          // No MAP covers it: map the whole region (or the page, for a bare address) now.
+          const [start, len] = this.regionSpan(ev, phys);
+          m = { id: this.nextId++, start, end: start + len };
+          this.maps.push(m);
+          out.push(`MAP ${t} ${m.id} 0x${hex(start)} 0x${hex(this.nextVirt)} 0x${hex(len)} 0x0 0`);
+          this.nextVirt += len;
+        }
+        const pc = ev.pc === undefined ? '0x0' : (ev.pc as string);
+        out.push(`${ev.type === 'read' ? 'R' : 'W'} ${ev.width} ${t} ${m.id} 0x${hex(phys)} ${ev.value} ${pc} 0`);
+        return out;
+      }
+      case 'map': {
+        const start = ev.addr !== undefined ? BigInt(ev.addr as string) : undefined;
+        if (start === undefined || ev.len === undefined) throw new InputError('map event without "addr" and "len"', file, line);
+        const m = { id: ev.id as number, start, end: start + BigInt(ev.len as string) };
+        this.maps.push(m);
+        if (m.id >= this.nextId) this.nextId = m.id + 1;
+        return [`MAP ${t} ${m.id} ${toHex(start)} ${(ev.virt as string) ?? '0x0'} ${ev.len} 0x0 0`];
+      }
+      case 'unmap': {
+        this.maps = this.maps.filter((m) => m.id !== ev.id);
+        this.lastMap = undefined;
+        return [`UNMAP ${t} ${ev.id} 0x0 0`];
+      }
+      case 'mark':
+        return [`MARK ${t} ${ev.text}`];
+      case 'lost':
+        return [`MARK 0.000000 Lost ${ev.count} events.`];
+      case 'unknown-op': {
+        const phys = this.physOf(ev);
+        if (phys === undefined) return [];
+        const m = this.mapFor(phys);
+        return [`UNKNOWN ${t} ${m?.id ?? 0} 0x${hex(phys)} ${ev.opcode} ${(ev.pc as string) ?? '0x0'} 0`];
+      }
+      case 'device':
+        return []; // in the header
+      default:
+        this.left.set(ev.type, (this.left.get(ev.type) ?? 0) + 1);
+        return [];
+    }
+  }
+
+  private physOf(ev: Ev): bigint | undefined {
+    if (ev.addr !== undefined) return BigInt(ev.addr as string);
+    if (ev.dev === undefined || ev.region === undefined || ev.offset === undefined) return undefined;
+    const base = this.layout.baseOf(ev.dev as string, ev.region as number);
+    if (base === undefined || (ev.region as number) >= RESOURCES || !(ev.dev as string).startsWith('0000:')) return undefined;
+    return base + BigInt(ev.offset as string);
+  }
+
+  private regionSpan(ev: Ev, phys: bigint): [bigint, bigint] {
+    if (ev.addr === undefined) {
+      const r = this.layout.devices.get(ev.dev as string)!.regions.get(ev.region as number)!;
+      return [r.base!, r.size!];
+    }
+    return [phys & ~0xfffn, 0x1000n];
+  }
+
+  private mapFor(phys: bigint): Mapping | undefined {
+    const l = this.lastMap;
+    if (l && phys >= l.start && phys < l.end) return l;
+    for (let i = this.maps.length - 1; i >= 0; i--) {
+      const m = this.maps[i]!;
+      if (phys >= m.start && phys < m.end) return (this.lastMap = m);
+    }
+    return undefined;
+  }
+}

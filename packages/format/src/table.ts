@@ -1,0 +1,67 @@
+/**
+ * Events as CSV (a header row; hex stays text) and as aligned, human-readable text columns:
+ * time, device (or memory-region name), region, R/W, offset (or address), width, value, and
+ * the register name and fields when mmio-annotate added them.
+ */
+type Ev = Record<string, unknown> & { type: string };
+
+export const CSV_COLUMNS = ['type', 'src', 'dev', 'region', 'name', 'offset', 'addr', 'width', 'value', 'reg', 'fields', 'repeat', 't', 'tid', 'line'] as const;
+
+function csvCell(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  const s = typeof v === 'object' ? fieldsText(v as Record<string, unknown>) : String(v);
+  return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
+}
+
+/** `A=0x1 B=ON` of a `fields` object. */
+export function fieldsText(f: Record<string, unknown>): string {
+  return Object.entries(f)
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? '0x' + v.toString(16) : String(v)}`)
+    .join(' ');
+}
+
+export const csvHeader = () => CSV_COLUMNS.join(',');
+
+/** One CSV row of an access event (undefined for other events). */
+export function csvRow(ev: Ev): string | undefined {
+  if (ev.type !== 'read' && ev.type !== 'write') return undefined;
+  return CSV_COLUMNS.map((c) => csvCell(ev[c])).join(',');
+}
+
+const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
+const padStart = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
+
+function timeText(t: unknown): string {
+  return typeof t === 'number' ? t.toFixed(6) : '-';
+}
+
+/** One aligned text line of any event. */
+export function textLine(ev: Ev): string {
+  const t = padStart(timeText(ev.t), 17);
+  if (ev.type === 'read' || ev.type === 'write') {
+    const who = pad((ev.dev as string) ?? (ev.name as string) ?? '-', 12);
+    const region = padStart(ev.region === undefined ? '-' : String(ev.region), 2);
+    const where = pad((ev.offset as string) ?? (ev.addr as string), 10);
+    const value = pad(ev.value as string, 10);
+    const rep = ev.repeat !== undefined ? ` ×${ev.repeat}` : '';
+    let s = `${t}  ${who}  ${region}  ${ev.type === 'read' ? 'R' : 'W'}  ${where}  ${ev.width}  ${value}`;
+    if (ev.reg !== undefined) s += `  ${ev.reg}`;
+    if (ev.fields !== undefined) s += ` {${fieldsText(ev.fields as Record<string, unknown>)}}`;
+    return (s + rep).trimEnd();
+  }
+  switch (ev.type) {
+    case 'mark':
+      return `${t}  -- mark: ${ev.text}`;
+    case 'lost':
+      return `${t}  -- lost ${ev.count} events`;
+    case 'device':
+      return `${t}  -- device ${ev.dev} ${ev.vendor}:${ev.device}${ev.driver ? ' ' + ev.driver : ''}`;
+    case 'map':
+    case 'unmap':
+      return `${t}  -- ${ev.type} ${ev.id}${ev.addr ? ' ' + ev.addr : ''}${ev.len ? ' +' + ev.len : ''}`;
+    case 'event':
+      return `${t}  -- ${ev.name} ${ev.args}`;
+    default:
+      return `${t}  -- ${ev.type}`;
+  }
+}
