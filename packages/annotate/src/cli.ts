@@ -1,1 +1,32 @@
-export async function main(_argv: string[]): Promise<number> { return 0; }
+import { LineWriter, UsageError, cliParser, readEvents, stringifyEvent, warnInvalid } from '@mmio-tools/core';
+import { loadRegisters } from './load.js';
+
+const TOOL = 'mmio-annotate';
+
+export async function main(argv: string[]): Promise<number> {
+  const args = await cliParser(TOOL, argv)
+    .usage(
+      '$0 --regs FILE [options] [file ...]\n\n' +
+        'Add "reg": "NAME" to access events whose (region, offset) hits a register of the\n' +
+        'database, and "fields": {...} with the bitfields of the value. The database is an\n' +
+        'envytools rnndb XML file or a JSON/YAML register map. Other events pass unchanged.',
+    )
+    .option('regs', { type: 'string', demandOption: true, requiresArg: true, describe: 'register database: rnndb .xml, or .json/.yaml map' })
+    .option('domain', { type: 'string', requiresArg: true, describe: 'rnndb domain to use (default: the only one)' })
+    .option('region', { type: 'string', default: '0', describe: 'rnndb: the region (BAR) the domain describes' })
+    .option('skip-invalid', { type: 'boolean', default: false, describe: 'skip invalid lines with one warning (default: fail)' })
+    .example('mmio-parse trace.log | $0 --regs examples/bcm43602/regs.json | mmio-format --to text', 'read a trace with register names')
+    .example('mmio-parse nv.mmiotrace | $0 --regs rnndb/root.xml --domain NV_MMIO | jq -c "select(.reg)"', 'envytools names')
+    .parseAsync();
+  if (!/^\d+$/.test(args.region)) throw new UsageError(`--region ${JSON.stringify(args.region)}: expected a region index 0-8`);
+  const regs = loadRegisters(args.regs, { domain: args.domain, region: +args.region });
+  const out = new LineWriter(process.stdout);
+  const files = (args._ as (string | number)[]).map(String);
+  const res = await readEvents(files, (ev, raw) => out.line(regs.annotate(ev) ? stringifyEvent(ev) : raw), {
+    skipInvalid: args.skipInvalid,
+    afterChunk: () => out.flushIfFull(),
+  });
+  warnInvalid(TOOL, res);
+  await out.flush();
+  return 0;
+}
