@@ -47,9 +47,10 @@ export function describeError(tool: string, e: unknown): { message: string; code
  * Run a program's main function under the one process policy of mmio-tools:
  * exit 0 on success and when the reader of stdout went away (`| head`),
  * 1 for bad input or failure, 2 for usage errors; errors are one line on
- * stderr, without a stack trace.
+ * stderr, without a stack trace. `failureCode` replaces 1 for tools whose exit
+ * 1 means something else (mmio-diff: 1 is "different", trouble is 2, as diff(1)).
  */
-export function runCli(tool: string, main: (argv: string[]) => Promise<number | void>): void {
+export function runCli(tool: string, main: (argv: string[]) => Promise<number | void>, opts: { failureCode?: number } = {}): void {
   const onStdoutError = (err: SystemError) => {
     if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') process.exit(process.exitCode ?? 0);
     fail(err);
@@ -58,7 +59,7 @@ export function runCli(tool: string, main: (argv: string[]) => Promise<number | 
   const fail = (e: unknown) => {
     const { message, code } = describeError(tool, e);
     process.stderr.write(message + '\n');
-    process.exitCode = code;
+    process.exitCode = code === 1 ? opts.failureCode ?? 1 : code;
     process.stdout.end();
   };
   main(process.argv.slice(2)).then(

@@ -24,6 +24,22 @@ export interface ReadEventsResult {
   firstInvalid?: string;
 }
 
+export type Ev = Record<string, unknown> & { type: string };
+
+/**
+ * One NDJSON line: the event, undefined for a blank line, or what is wrong with it (a string).
+ */
+export function parseEventLine(raw: string): Ev | string | undefined {
+  if (raw.trim().length === 0) return undefined;
+  let ev: unknown;
+  try {
+    ev = JSON.parse(raw);
+  } catch (e) {
+    return `invalid JSON: ${(e as Error).message}`;
+  }
+  return checkEvent(ev) ?? (ev as Ev);
+}
+
 /**
  * Read v1 events from NDJSON files in order (`-` is stdin; gzip is detected).
  * `onEvent` gets the parsed event and the line exactly as it came in. Blank
@@ -32,7 +48,7 @@ export interface ReadEventsResult {
  */
 export async function readEvents(
   paths: string[],
-  onEvent: (ev: Record<string, unknown> & { type: string }, raw: string, line: number, file: string) => void,
+  onEvent: (ev: Ev, raw: string, line: number, file: string) => void,
   opts: ReadEventsOptions = {},
 ): Promise<ReadEventsResult> {
   const res: ReadEventsResult = { events: 0, invalid: 0 };
@@ -41,23 +57,17 @@ export async function readEvents(
     await forEachLine(
       openInput(path),
       (raw, line) => {
-        if (raw.length === 0 || raw.trim().length === 0) return;
-        let ev: unknown;
-        let problem: string | undefined;
-        try {
-          ev = JSON.parse(raw);
-          problem = checkEvent(ev);
-        } catch (e) {
-          problem = `invalid JSON: ${(e as Error).message}`;
-        }
-        if (problem !== undefined) {
-          if (!opts.skipInvalid) throw new InputError(problem, file, line);
+        if (raw.length === 0) return;
+        const r = parseEventLine(raw);
+        if (r === undefined) return;
+        if (typeof r === 'string') {
+          if (!opts.skipInvalid) throw new InputError(r, file, line);
           res.invalid++;
-          res.firstInvalid ??= `${file}:${line}: ${problem}`;
+          res.firstInvalid ??= `${file}:${line}: ${r}`;
           return;
         }
         res.events++;
-        onEvent(ev as Record<string, unknown> & { type: string }, raw, line, file);
+        onEvent(r, raw, line, file);
       },
       opts.afterChunk,
     );

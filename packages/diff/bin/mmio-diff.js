@@ -1,4 +1,4 @@
 #!/usr/bin/env node
 import { runCli } from '@mmio-tools/core';
 import { main } from '../dist/cli.js';
-runCli('mmio-diff', main);
+runCli('mmio-diff', main, { failureCode: 2 });

@@ -1,1 +1,99 @@
-export async function main(_argv: string[]): Promise<number> { return 0; }
+import { LineWriter, UsageError, cliParser, overlaps, stringifyEvent, type Ev } from '@mmio-tools/core';
+import { textLine } from '@mmio-tools/format';
+import { KEY_FIELDS, keyer, parseIgnore, parseKey, whereOf } from './key.js';
+import { Source, type Item } from './source.js';
+import { diffSequences } from './sequence.js';
+import { compareStates, lastWrites, type Last } from './state.js';
+
+const TOOL = 'mmio-diff';
+
+export async function main(argv: string[]): Promise<number> {
+  const args = await cliParser(TOOL, argv)
+    .usage(
+      '$0 [options] A B\n\n' +
+        'Compare two v1 event streams (either may be -). Sequence mode aligns the access\n' +
+        'sequences on their keys, ignoring t, tid and line, and prints the differences as\n' +
+        'events tagged "diff": "-" (only in A) or "+" (only in B), after a {"type":"hunk"}\n' +
+        'event giving their positions. State mode compares the last value written to each\n' +
+        'register. Exit status: 0 same, 1 different, 2 trouble.',
+    )
+    .option('mode', { alias: 'm', choices: ['sequence', 'state'] as const, default: 'sequence' as const, describe: 'what to compare' })
+    .option('key', { alias: 'k', type: 'string', default: KEY_FIELDS.join(','), describe: `fields that make two accesses equal (offset falls back to addr)` })
+    .option('ignore', { alias: 'i', type: 'string', requiresArg: true, describe: 'offset range START-END or START+LEN whose values are not compared (counters, timestamps); may repeat' })
+    .option('collapse-polls', { alias: 'c', type: 'boolean', default: false, describe: 'fold runs of identical consecutive reads into one (their count is not compared)' })
+    .option('text', { type: 'boolean', default: false, describe: 'print a unified-diff-like view with hex columns instead of NDJSON' })
+    .option('context', { alias: 'U', type: 'number', default: 3, describe: '--text: equal accesses shown around each hunk' })
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing; only the exit status tells' })
+    .example('$0 good.ndjson bad.ndjson --collapse-polls --text', 'what did the broken firmware do differently?')
+    .example('$0 --mode state good.ndjson bad.ndjson | jq -c "select(.diff == \\"changed\\")"', 'registers set differently')
+    .parseAsync();
+  const files = (args._ as (string | number)[]).map(String);
+  if (files.length !== 2) throw new UsageError(`expected two inputs A and B, got ${files.length}`);
+  if (files[0] === '-' && files[1] === '-') throw new UsageError('only one input can be stdin');
+  if (!Number.isInteger(args.context) || args.context < 0) throw new UsageError('--context: expected a whole number');
+  const ignore = parseIgnore(([] as string[]).concat(args.ignore ?? []));
+  const out = new LineWriter(process.stdout);
+  const emit = (l: string) => {
+    if (!args.quiet) out.line(l);
+  };
+  const [fa, fb] = files as [string, string];
+  const show = (i: Item | Last, tag: string) => tag + ' ' + textLine('ev' in i ? i.ev : ({ type: 'write', ...i, offset: i.at } as Ev));
+
+  if (args.mode === 'state') {
+    const ignored = (ev: Ev) => ignore.some((r) => overlaps(r, BigInt(whereOf(ev)!), ev.width as number));
+    const [a, b] = await Promise.all([lastWrites(fa, ignored), lastWrites(fb, ignored)]);
+    const { diffs } = compareStates(a, b);
+    if (args.text && diffs.length) emit(`--- ${fa}\n+++ ${fb}`);
+    for (const d of diffs) {
+      const r = d.reg;
+      if (args.text) {
+        const what = d.diff === 'changed' ? `${d.a!.value} -> ${d.b!.value}` : d.diff === 'only-a' ? `${d.a!.value} (only in A)` : `${d.b!.value} (only in B)`;
+        emit(`${d.diff === 'changed' ? '~' : d.diff === 'only-a' ? '-' : '+'} ${(r.dev ?? r.name ?? '-').padEnd(12)}  ${String(r.region ?? '-').padStart(2)}  ${r.at.padEnd(10)}  ${what}`);
+      } else {
+        emit(stringifyEvent({ type: 'state', diff: d.diff, dev: r.dev, region: r.region, name: r.name, offset: r.at, width: r.width, a: d.a?.value, b: d.b?.value, a_line: d.a?.line, b_line: d.b?.line }));
+      }
+      await out.flushIfFull();
+    }
+    await out.flush();
+    return diffs.length ? 1 : 0;
+  }
+
+  const keyOf = keyer(parseKey(args.key), ignore);
+  const A = new Source(fa, keyOf, args.collapsePolls);
+  const B = new Source(fb, keyOf, args.collapsePolls);
+  const ctx = args.context;
+  const before: Item[] = [];
+  let after = 0;
+  let headed = false;
+  const res = await diffSequences(A, B, {
+    same(a) {
+      if (!args.text) return;
+      if (after > 0) {
+        emit(show(a, ' '));
+        after--;
+      } else if (ctx > 0) {
+        before.push(a);
+        if (before.length > ctx) before.shift();
+      }
+    },
+    hunk(h) {
+      if (args.text) {
+        if (!headed) emit(`--- ${A.file}\n+++ ${B.file}`);
+        headed = true;
+        emit(`@@ -${h.aStart},${h.aCount} +${h.bStart},${h.bCount} @@`);
+        for (const c of before) emit(show(c, ' '));
+        before.length = 0;
+        for (const { op, item } of h.ops) emit(show(item, op === '=' ? ' ' : op));
+        after = ctx;
+      } else {
+        emit(stringifyEvent({ type: 'hunk', a_start: h.aStart, a_count: h.aCount, b_start: h.bStart, b_count: h.bCount }));
+        for (const { op, item } of h.ops) {
+          if (op === '=') continue;
+          emit(stringifyEvent({ ...item.ev, diff: op, index: item.index }));
+        }
+      }
+    },
+  });
+  await out.flush();
+  return res.hunks > 0 ? 1 : 0;
+}

@@ -18,7 +18,6 @@ export async function main(argv: string[]): Promise<number> {
     .option('to', { alias: 't', choices: TARGETS, demandOption: true, describe: 'output format' })
     .option('base', {
       type: 'string',
-      array: true,
       requiresArg: true,
       describe: 'mmiotrace: physical base of a region, DEV:REGION=ADDR (0000:03:00.0:2=0xf0000000); may repeat',
     })
@@ -28,7 +27,7 @@ export async function main(argv: string[]): Promise<number> {
     .example('mmio-parse trace.log | mmio-annotate --regs regs.json | $0 --to text | less', 'read a trace with register names')
     .parseAsync();
   const to = args.to as Target;
-  const bases = (args.base ?? []).map((b) => {
+  const bases = ([] as string[]).concat(args.base ?? []).map((b) => {
     const parsed = parseBaseOption(b);
     if (!parsed) throw new UsageError(`--base ${JSON.stringify(b)}: expected DEV:REGION=ADDR, like 0000:03:00.0:2=0xf0000000`);
     return parsed;
