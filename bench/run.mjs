@@ -163,7 +163,7 @@ if (WRITE) {
   md.push('## Figures', '');
   md.push(`Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${cpu.length} cores (${cpu[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${node}, awk = ${awkName}. Median of ${RUNS} runs; RSS is the peak of each process in the pipeline, in MB, in pipeline order.`, '');
   md.push('| trace | command | wall s | MB/s | access events/s | peak RSS MB | time / awk |', '|---|---|---:|---:|---:|---|---:|');
-  for (const r of rows) md.push(`| ${r.trace} | \`${r.what}\` | ${r.wall.toFixed(2)} | ${r.mbps.toFixed(0)} | ${Math.round(r.eps).toLocaleString('en-US')} | ${r.rss} | ${r.ratio.toFixed(2)} |`);
+  for (const r of rows) md.push(`| ${r.trace} | \`${r.what.replace(/\|/g, "\\|")}\` | ${r.wall.toFixed(2)} | ${r.mbps.toFixed(0)} | ${Math.round(r.eps).toLocaleString('en-US')} | ${r.rss} | ${r.ratio.toFixed(2)} |`);
   if (scale.length) {
     md.push('', 'Memory against trace length (`mmio-parse | mmio-filter | mmio-replay`, one run):', '', '| trace | wall s | peak RSS MB |', '|---|---:|---|');
     for (const s of scale) md.push(`| ${s.name} | ${s.wall.toFixed(2)} | ${s.rss} |`);
