@@ -11,18 +11,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { firmwareImage, RAM_BASE } from '../examples/bcm43602/generate.mjs';
-
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { firmwareImage, prng, RAM_BASE } from '../examples/bcm43602/generate.mjs';
 
 /**
  * @param {NodeJS.WritableStream} out

@@ -23,7 +23,7 @@ export const RAM_TOP = RAM_BASE + RAM_SIZE;
 export const WIN_NVRAM_TEXT = 0x26c984;
 
 /** A small deterministic PRNG (mulberry32). */
-function prng(seed) {
+export function prng(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

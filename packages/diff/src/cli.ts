@@ -1,6 +1,6 @@
-import { LineWriter, UsageError, cliParser, overlaps, stringifyEvent, type Ev } from '@mmio-tools/core';
+import { LineWriter, UsageError, cliParser, stringifyEvent, type Ev } from '@mmio-tools/core';
 import { textLine } from '@mmio-tools/format';
-import { KEY_FIELDS, keyer, parseIgnore, parseKey, whereOf } from './key.js';
+import { KEY_FIELDS, isIgnored, keyer, parseIgnore, parseKey } from './key.js';
 import { Source, type Item } from './source.js';
 import { diffSequences } from './sequence.js';
 import { compareStates, lastWrites, type Last } from './state.js';
@@ -40,7 +40,7 @@ export async function main(argv: string[]): Promise<number> {
   const show = (i: Item | Last, tag: string) => tag + ' ' + textLine('ev' in i ? i.ev : ({ type: 'write', ...i, offset: i.at } as Ev));
 
   if (args.mode === 'state') {
-    const ignored = (ev: Ev) => ignore.some((r) => overlaps(r, BigInt(whereOf(ev)!), ev.width as number));
+    const ignored = (ev: Ev) => isIgnored(ignore, ev);
     const [a, b] = await Promise.all([lastWrites(fa, ignored), lastWrites(fb, ignored)]);
     const { diffs } = compareStates(a, b);
     if (args.text && diffs.length) emit(`--- ${fa}\n+++ ${fb}`);

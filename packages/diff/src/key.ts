@@ -23,11 +23,17 @@ export const whereOf = (ev: Ev) => (ev.offset ?? ev.addr) as string | undefined;
  * The comparison key of an access event (undefined for other events): the chosen fields,
  * without `value` when the access falls in an --ignore range.
  */
+/** Whether an access falls in one of the --ignore ranges. */
+export function isIgnored(ignore: Range[], ev: Ev): boolean {
+  const at = whereOf(ev);
+  return ignore.length > 0 && at !== undefined && ignore.some((r) => overlaps(r, BigInt(at), ev.width as number));
+}
+
 export function keyer(fields: KeyField[], ignore: Range[]): (ev: Ev) => string | undefined {
   return (ev) => {
     if (ev.type !== 'read' && ev.type !== 'write') return undefined;
     const at = whereOf(ev);
-    const ignored = ignore.length > 0 && at !== undefined && ignore.some((r) => overlaps(r, BigInt(at), ev.width as number));
+    const ignored = isIgnored(ignore, ev);
     let k = '';
     for (const f of fields) {
       const v = f === 'offset' ? at : f === 'value' && ignored ? '*' : ev[f];

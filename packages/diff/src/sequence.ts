@@ -64,7 +64,6 @@ export async function diffSequences(A: Source, B: Source, sink: SequenceSink, wi
       }
       k = r;
     }
-    if (end === 0) continue; // cannot happen: the first pair differs
     const h: Hunk = { aStart: A.next, bStart: B.next, ops: [], aCount: 0, bCount: 0 };
     for (let k = 0; k < end; k++) {
       const op = ops[k]!;

@@ -2,7 +2,7 @@
  * State mode: the value each register was last written with, in A and in B, and which differ.
  * Memory grows with the number of registers written, not the trace length.
  */
-import { forEachLine, InputError, inputName, openInput, parseEventLine, type Ev } from '@mmio-tools/core';
+import { readEvents, type Ev } from '@mmio-tools/core';
 import { whereOf } from './key.js';
 
 export interface Last {
@@ -17,12 +17,8 @@ export interface Last {
 
 /** Last written value per register (dev, region, name, offset-or-addr). */
 export async function lastWrites(path: string, ignored: (ev: Ev) => boolean): Promise<Map<string, Last>> {
-  const file = inputName(path);
   const regs = new Map<string, Last>();
-  await forEachLine(openInput(path), (raw, line) => {
-    const ev = parseEventLine(raw);
-    if (ev === undefined) return;
-    if (typeof ev === 'string') throw new InputError(ev, file, line);
+  await readEvents([path], (ev) => {
     if (ev.type !== 'write' || ignored(ev)) return;
     const at = whereOf(ev)!;
     const key = `${ev.dev ?? ''}\u0001${ev.region ?? ''}\u0001${ev.name ?? ''}\u0001${at}`;

@@ -1,3 +1,4 @@
 export * from './mmiotrace.js';
 export * from './qemu.js';
 export * from './table.js';
+export * from './time.js';

@@ -13,6 +13,7 @@
  * `MmiotraceLayout.scan` on every event, then `MmiotraceWriter.write` on every event.
  */
 import { InputError, toHex, type Bar } from '@mmio-tools/core';
+import { secondsText } from './time.js';
 
 type Ev = Record<string, unknown> & { type: string };
 
@@ -166,10 +167,7 @@ export class MmiotraceLayout {
 
 /** `%u.%06lu` of a time in seconds (0.000000 when the event has none). */
 export function mmiotraceTime(t: unknown): string {
-  if (typeof t !== 'number') return '0.000000';
-  const us = Math.round(t * 1e6);
-  const s = Math.floor(us / 1e6);
-  return `${s}.${String(us - s * 1e6).padStart(6, '0')}`;
+  return typeof t === 'number' ? secondsText(t) : '0.000000';
 }
 
 const hex = (v: bigint) => v.toString(16);

@@ -14,14 +14,14 @@
  * mmio-parse does not keep the cpu and mr of memory_region_ops events: they are written as
  * `cpu -1 mr 0x0`.
  */
+import { secondsText } from './time.js';
+
 type Ev = Record<string, unknown> & { type: string };
 
 /** `TID@SEC.USEC:` when the event has both, else nothing. */
 export function qemuPrefix(ev: Ev): string {
   if (typeof ev.t !== 'number' || typeof ev.tid !== 'number') return '';
-  const us = Math.round(ev.t * 1e6);
-  const s = Math.floor(us / 1e6);
-  return `${ev.tid}@${s}.${String(us - s * 1e6).padStart(6, '0')}:`;
+  return `${ev.tid}@${secondsText(ev.t)}:`;
 }
 
 /** The QEMU line of one event, or undefined when QEMU has no event for it. */

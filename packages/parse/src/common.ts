@@ -42,7 +42,7 @@ export function seconds(sec: string, frac: string): number {
   return decimalSeconds(sec + '.' + frac, 0, sec.length + frac.length + 1);
 }
 
-export const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
 /**
  * The number `DIGITS[.DIGITS]` at text[start, end), exactly as Number() reads it

@@ -5,7 +5,7 @@
  * system/trace-events.
  */
 import { hexDigits, type AccessEvent, type MmioEvent } from '@mmio-tools/core';
-import { MalformedLine, SKIP, checkWidth, normalizeDev, seconds, POW10, type LineResult } from './common.js';
+import { MalformedLine, SKIP, checkWidth, normalizeDev, seconds, decimalSeconds, type LineResult } from './common.js';
 
 interface Prefix {
   t?: number;
@@ -108,8 +108,8 @@ const prefix: Prefix = { t: undefined, tid: undefined };
 
 /**
  * Read a `TID@SEC.USEC:` prefix (the log backend with -msg timestamp=on before
- * QEMU 7.1) into `prefix`; returns the index of its `:`, or -1. Scanned by hand
- * in one pass; the time is an exact decimal read as in decimalSeconds.
+ * QEMU 7.1) into `prefix`; returns the index of its `:`, or -1. Scanned by hand;
+ * the time is read exactly and fast by decimalSeconds.
  */
 function readTidPrefix(line: string): number {
   const n = line.length;
@@ -122,22 +122,13 @@ function readTidPrefix(line: string): number {
   }
   if (i === 0 || c !== 64 /* @ */) return -1;
   const sec = ++i;
-  let t = 0;
-  while (i < n && (c = line.charCodeAt(i)) >= 48 && c <= 57) {
-    t = t * 10 + (c - 48);
-    i++;
-  }
+  while (i < n && (c = line.charCodeAt(i)) >= 48 && c <= 57) i++;
   if (i === sec || c !== 46 /* . */) return -1;
   const frac = ++i;
-  while (i < n && (c = line.charCodeAt(i)) >= 48 && c <= 57) {
-    t = t * 10 + (c - 48);
-    i++;
-  }
+  while (i < n && (c = line.charCodeAt(i)) >= 48 && c <= 57) i++;
   if (i === frac || c !== 58 /* : */) return -1;
   prefix.tid = sec - 1 > 15 ? Number(line.slice(0, sec - 1)) : tid;
-  // Up to 15 digits make an exact integer, and one division by an exact power of ten
-  // is correctly rounded: the same number as Number(text) (see decimalSeconds).
-  prefix.t = i - sec - 1 <= 15 ? t / POW10[i - frac]! : Number(line.slice(sec, i));
+  prefix.t = decimalSeconds(line, sec, i);
   return i;
 }
 
