@@ -1,16 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { InputError } from '@mmio-tools/core';
 import { loadRnndb } from './rnndb.js';
 import { loadRegisterMap } from './map.js';
 import type { RegisterMap } from './regs.js';
 
 /** Load a register database: rnndb XML when it starts with `<`, else a JSON/YAML map. */
 export function loadRegisters(file: string, opts: { domain?: string; region: number }): RegisterMap {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new InputError(`cannot read the register database: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, file);
-  }
+  // A file system error goes to the CLI runner, which names the path and the reason.
+  const text = readFileSync(file, 'utf8');
   return text.trimStart().startsWith('<') ? loadRnndb(file, text, opts) : loadRegisterMap(file, text);
 }
