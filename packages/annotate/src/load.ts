@@ -5,7 +5,13 @@ import type { RegisterMap } from './regs.js';
 
 /** Load a register database: rnndb XML when it starts with `<`, else a JSON/YAML map. */
 export function loadRegisters(file: string, opts: { domain?: string; region: number }): RegisterMap {
-  // A file system error goes to the CLI runner, which names the path and the reason.
-  const text = readFileSync(file, 'utf8');
+  // A file system error goes to the CLI runner, which prints `path: reason`; some (EISDIR) come without the path.
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    (e as NodeJS.ErrnoException).path ??= file;
+    throw e;
+  }
   return text.trimStart().startsWith('<') ? loadRnndb(file, text, opts) : loadRegisterMap(file, text);
 }
