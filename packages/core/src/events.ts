@@ -132,40 +132,47 @@ export function stringifyEvent(ev: object): string {
 const HEX = /^0x[0-9a-f]+$/;
 const WIDTHS = new Set([1, 2, 4, 8]);
 
-type Check = (v: unknown) => boolean;
-const isStr: Check = (v) => typeof v === 'string';
-const isHex: Check = (v) => typeof v === 'string' && HEX.test(v);
-const isNum: Check = (v) => typeof v === 'number' && Number.isFinite(v);
-const isInt: Check = (v) => Number.isSafeInteger(v);
-const isCount: Check = (v) => Number.isSafeInteger(v) && (v as number) >= 0;
+/** What a field's value must be; every field has one kind in every event type. */
+export type FieldKind = 'string' | 'hex' | 'uint' | 'int' | 'positive' | 'width' | 'number' | 'array';
 
-/** Field type rules of schema v1 (a field has the same JSON type in every event type). */
-const FIELD_RULES: Record<string, [Check, string]> = {
-  src: [isStr, 'a string'],
-  dev: [isStr, 'a string'],
-  region: [(v) => isInt(v) && (v as number) >= 0, 'a non-negative integer'],
-  name: [isStr, 'a string'],
-  offset: [isHex, 'a lowercase hex string like "0x1f"'],
-  addr: [isHex, 'a lowercase hex string like "0x1f"'],
-  value: [isHex, 'a lowercase hex string like "0x1f"'],
-  pc: [isHex, 'a lowercase hex string like "0x1f"'],
-  len: [isHex, 'a lowercase hex string like "0x1f"'],
-  virt: [isHex, 'a lowercase hex string like "0x1f"'],
+/** The kind of every field schema v1 defines (other fields are free). */
+export const FIELD_KINDS: ReadonlyMap<string, FieldKind> = new Map<string, FieldKind>([
+  ['src', 'string'],
+  ['dev', 'string'],
+  ['region', 'uint'],
+  ['name', 'string'],
+  ['offset', 'hex'],
+  ['addr', 'hex'],
+  ['value', 'hex'],
+  ['pc', 'hex'],
+  ['len', 'hex'],
+  ['virt', 'hex'],
+  ['width', 'width'],
+  ['repeat', 'positive'],
+  ['t', 'number'],
+  ['tid', 'int'],
+  ['line', 'uint'],
+  ['id', 'int'],
+  ['count', 'uint'],
+  ['text', 'string'],
+  ['args', 'string'],
+  ['opcode', 'string'],
+  ['vendor', 'hex'],
+  ['device', 'hex'],
+  ['irq', 'int'],
+  ['driver', 'string'],
+  ['bars', 'array'],
+]);
+
+const KIND_RULES: Record<FieldKind, [(v: unknown) => boolean, string]> = {
+  string: [(v) => typeof v === 'string', 'a string'],
+  hex: [(v) => typeof v === 'string' && HEX.test(v), 'a lowercase hex string like "0x1f"'],
+  uint: [(v) => Number.isSafeInteger(v) && (v as number) >= 0, 'a non-negative integer'],
+  int: [(v) => Number.isSafeInteger(v), 'an integer'],
+  positive: [(v) => Number.isSafeInteger(v) && (v as number) >= 1, 'a positive integer'],
   width: [(v) => WIDTHS.has(v as number), '1, 2, 4 or 8'],
-  repeat: [(v) => isInt(v) && (v as number) >= 1, 'a positive integer'],
-  t: [isNum, 'a number'],
-  tid: [isInt, 'an integer'],
-  line: [isCount, 'a non-negative integer'],
-  id: [isInt, 'an integer'],
-  count: [isCount, 'a non-negative integer'],
-  text: [isStr, 'a string'],
-  args: [isStr, 'a string'],
-  opcode: [isStr, 'a string'],
-  vendor: [isHex, 'a lowercase hex string like "0x1f"'],
-  device: [isHex, 'a lowercase hex string like "0x1f"'],
-  irq: [isInt, 'an integer'],
-  driver: [isStr, 'a string'],
-  bars: [Array.isArray, 'an array'],
+  number: [(v) => typeof v === 'number' && Number.isFinite(v), 'a number'],
+  array: [Array.isArray, 'an array'],
 };
 
 /**
@@ -177,8 +184,10 @@ export function checkEvent(ev: unknown): string | undefined {
   const o = ev as Record<string, unknown>;
   if (typeof o.type !== 'string') return 'no "type" string';
   for (const k in o) {
-    const rule = FIELD_RULES[k];
-    if (rule && !rule[0](o[k])) return `"${k}" must be ${rule[1]}, not ${JSON.stringify(o[k])}`;
+    const kind = FIELD_KINDS.get(k);
+    if (kind === undefined) continue;
+    const [ok, what] = KIND_RULES[kind];
+    if (!ok(o[k])) return `"${k}" must be ${what}, not ${JSON.stringify(o[k])}`;
   }
   if (o.type === 'read' || o.type === 'write') {
     if (o.width === undefined) return `${o.type} event without "width"`;

@@ -9,3 +9,4 @@ export * from './ndjson.js';
 export * from './atomic.js';
 export * from './range.js';
 export * from './number.js';
+export * from './scan.js';

@@ -7,6 +7,7 @@ import { warn } from './cli.js';
 import { checkEvent } from './events.js';
 import { inputName, openInput } from './input.js';
 import { forEachLine } from './lines.js';
+import { scanEvent } from './scan.js';
 
 export interface ReadEventsOptions {
   /** Skip invalid lines (counted in the result) instead of failing. */
@@ -28,8 +29,11 @@ export type Ev = Record<string, unknown> & { type: string };
 
 /**
  * One NDJSON line: the event, undefined for a blank line, or what is wrong with it (a string).
+ * Lines in the plain shape our tools write take the fast path (scan.ts).
  */
 export function parseEventLine(raw: string): Ev | string | undefined {
+  const fast = scanEvent(raw);
+  if (fast !== undefined) return fast;
   if (raw.trim().length === 0) return undefined;
   let ev: unknown;
   try {

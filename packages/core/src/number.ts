@@ -35,3 +35,31 @@ export function numberText(v: number): string {
   }
   return Number.isFinite(v) ? String(v) : 'null';
 }
+
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+
+/**
+ * The number `DIGITS[.DIGITS]` at text[start, end), exactly as Number() reads
+ * it, but several times faster. While the digits, read as one integer N, stay
+ * below 2^53, every step of reading them is exact; N / 10^k (10^k is exact for
+ * k <= 22) is then one correctly rounded division of exact values, which is
+ * the correctly rounded value of the decimal that Number() gives. Anything
+ * else (more digits, signs, exponents, malformed text) goes to Number().
+ */
+export function decimalNumber(text: string, start: number, end: number): number {
+  if (end - start <= 23) {
+    let n = 0;
+    let point = -1;
+    let i = start;
+    for (; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 48 && c <= 57) n = n * 10 + (c - 48);
+      else if (c === 46 && point === -1) point = i;
+      else break;
+    }
+    if (i === end && n <= Number.MAX_SAFE_INTEGER && point !== start && point !== end - 1) {
+      return point === -1 ? n : n / POW10[end - point - 1]!;
+    }
+  }
+  return Number(text.slice(start, end));
+}

@@ -4,8 +4,8 @@
  * trace buffer. Formats follow QEMU's hw/vfio/trace-events and
  * system/trace-events.
  */
-import { hexDigits, type AccessEvent, type MmioEvent } from '@mmio-tools/core';
-import { MalformedLine, SKIP, checkWidth, normalizeDev, seconds, decimalSeconds, type LineResult } from './common.js';
+import { decimalNumber, hexDigits, type AccessEvent, type MmioEvent } from '@mmio-tools/core';
+import { MalformedLine, SKIP, checkWidth, normalizeDev, seconds, type LineResult } from './common.js';
 
 interface Prefix {
   t?: number;
@@ -109,7 +109,7 @@ const prefix: Prefix = { t: undefined, tid: undefined };
 /**
  * Read a `TID@SEC.USEC:` prefix (the log backend with -msg timestamp=on before
  * QEMU 7.1) into `prefix`; returns the index of its `:`, or -1. Scanned by hand;
- * the time is read exactly and fast by decimalSeconds.
+ * the time is read exactly and fast by decimalNumber.
  */
 function readTidPrefix(line: string): number {
   const n = line.length;
@@ -128,7 +128,7 @@ function readTidPrefix(line: string): number {
   while (i < n && (c = line.charCodeAt(i)) >= 48 && c <= 57) i++;
   if (i === frac || c !== 58 /* : */) return -1;
   prefix.tid = sec - 1 > 15 ? Number(line.slice(0, sec - 1)) : tid;
-  prefix.t = decimalSeconds(line, sec, i);
+  prefix.t = decimalNumber(line, sec, i);
   return i;
 }
 
