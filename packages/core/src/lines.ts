@@ -7,7 +7,7 @@ import { StringDecoder } from 'node:string_decoder';
  * Returns the number of lines.
  */
 export async function forEachLine(
-  chunks: AsyncIterable<Buffer>,
+  chunks: AsyncIterable<Buffer> | Iterable<Buffer>,
   onLine: (line: string, lineNo: number) => void,
   afterChunk?: () => Promise<void> | void,
 ): Promise<number> {

@@ -22,6 +22,12 @@ export class LineWriter {
     if (this.buf.length >= FLUSH_AT) await this.flush();
   }
 
+  /** Write a block of whole lines (after what is queued); wait if the destination is full. */
+  async block(data: string | Uint8Array): Promise<void> {
+    await this.flush();
+    if (!this.dest.write(data)) await waitDrain(this.dest);
+  }
+
   /** Write everything queued; wait if the destination is full. */
   async flush(): Promise<void> {
     if (this.buf.length === 0) return;

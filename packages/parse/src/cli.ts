@@ -1,8 +1,13 @@
-import { LineWriter, cliParser, inputName, openInput, stringifyEvent, warn } from '@mmio-tools/core';
-import { FORMATS, parseTrace, type Format } from './parse.js';
+import { availableParallelism } from 'node:os';
+import { LineWriter, UsageError, cliParser, inputName, openInput, peekInput, stringifyEvent, warn } from '@mmio-tools/core';
+import { FORMATS, parseTrace, type Format, type ParseOptions, type ParseStats } from './parse.js';
+import { parseTextParallel } from './parallel.js';
+import { isSimpleTrace } from './simpletrace.js';
 
 const TOOL = 'mmio-parse';
 const MAX_WARNINGS = 20;
+/** Worker threads by default: the cores, up to 4 (more rarely pays: this thread reads, orders and writes). */
+const DEFAULT_JOBS = Math.min(availableParallelism(), 4);
 
 export async function main(argv: string[]): Promise<number> {
   const args = await cliParser(TOOL, argv)
@@ -16,26 +21,29 @@ export async function main(argv: string[]): Promise<number> {
     .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'also emit every other QEMU trace event as {"type":"event"}' })
     .option('strict', { type: 'boolean', default: false, describe: 'fail on lines that are not trace output (default: skip and count them)' })
     .option('lenient', { type: 'boolean', default: false, describe: 'skip malformed event lines with a warning (default: fail)' })
+    .option('jobs', { alias: 'j', type: 'number', default: DEFAULT_JOBS, describe: 'threads that parse a large text trace (1: no worker threads); the output is the same' })
     .example('$0 vfiotrace.log | jq -c \'select(.region == 2)\'', 'parse a QEMU VFIO trace')
     .example('$0 mmiotrace.log.gz > events.ndjson', 'parse a compressed mmiotrace log')
     .parseAsync();
+  const jobs = args.jobs;
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError("--jobs: expected a whole number of threads, 1 or more");
   const files = (args._ as (string | number)[]).map(String);
   const out = new LineWriter(process.stdout);
+  const opts: ParseOptions = { format: args.format as Format, all: args.all, strict: args.strict, lenient: args.lenient };
   let warnings = 0;
+  const onWarn = (m: string) => {
+    if (++warnings <= MAX_WARNINGS) warn(TOOL, m);
+  };
   for (const path of files.length ? files : ['-']) {
     const file = inputName(path);
-    const stats = await parseTrace(
-      openInput(path),
-      file,
-      { format: args.format as Format, all: args.all, strict: args.strict, lenient: args.lenient },
-      {
-        event: (ev) => out.line(stringifyEvent(ev)),
-        warn: (m) => {
-          if (++warnings <= MAX_WARNINGS) warn(TOOL, m);
-        },
-        afterChunk: () => out.flushIfFull(),
-      },
-    );
+    const { head, chunks } = await peekInput(openInput(path));
+    const simple = opts.format === 'simple' || (opts.format === 'auto' && head !== undefined && isSimpleTrace(head));
+    let stats: ParseStats;
+    if (simple) {
+      stats = await parseTrace(chunks, file, opts, { event: (ev) => out.line(stringifyEvent(ev)), warn: onWarn, afterChunk: () => out.flushIfFull() });
+    } else {
+      stats = await parseTextParallel(chunks, file, opts, { write: (d) => out.block(d), warn: onWarn }, { jobs });
+    }
     if (stats.unrecognised > 0) {
       warn(TOOL, `${file}: skipped ${stats.unrecognised} unrecognised line${stats.unrecognised === 1 ? '' : 's'} (first at line ${stats.firstUnrecognised})`);
     }

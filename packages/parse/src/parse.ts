@@ -43,45 +43,56 @@ const shown = (line: string) => JSON.stringify(line.length > 80 ? line.slice(0, 
 /** Parse one trace (already gunzipped) in any supported format. */
 export async function parseTrace(input: AsyncIterable<Buffer>, file: string, opts: ParseOptions, sink: ParseSink): Promise<ParseStats> {
   const { head, chunks } = await peekInput(input);
-  const stats: ParseStats = { format: 'text', lines: 0, events: 0, unrecognised: 0, malformed: 0 };
+  const stats = newStats();
   const simple = head !== undefined && isSimpleTrace(head);
   if (opts.format === 'simple' || (opts.format === 'auto' && simple)) {
     if (!simple && head !== undefined) throw new InputError('not a QEMU simpletrace file (no simpletrace header)', file);
     stats.format = 'simple';
     return parseSimple(chunks, file, opts, sink, stats);
   }
-  const mmio = opts.format === 'qemu' ? undefined : new MmiotraceParser();
-  const qemu = opts.format !== 'mmiotrace';
-  stats.lines = await forEachLine(
-    chunks,
-    (line, lineNo) => {
-      if (line.length === 0) return;
-      let r: LineResult;
-      try {
-        if (mmio && looksLikeMmiotrace(line)) r = mmio.parseLine(line);
-        else if (qemu) r = parseQemuLine(line, opts.all);
-      } catch (e) {
-        if (!(e instanceof MalformedLine)) throw e;
-        if (!opts.lenient) throw new InputError(e.message, file, lineNo);
-        stats.malformed++;
-        sink.warn(`${file}:${lineNo}: ${e.message} (skipped)`);
-        return;
-      }
-      if (r === undefined) {
-        if (line.trim().length === 0) return;
-        if (opts.strict) throw new InputError(`unrecognised line ${shown(line)}`, file, lineNo);
-        stats.unrecognised++;
-        stats.firstUnrecognised ??= lineNo;
-        return;
-      }
-      if (r === SKIP) return;
-      r.line = lineNo;
-      stats.events++;
-      sink.event(r);
-    },
-    sink.afterChunk?.bind(sink),
-  );
+  const onLine = textLineParser(file, opts, sink, stats, opts.format === 'qemu' ? undefined : new MmiotraceParser());
+  stats.lines = await forEachLine(chunks, onLine, sink.afterChunk?.bind(sink));
   return stats;
+}
+
+export const newStats = (): ParseStats => ({ format: 'text', lines: 0, events: 0, unrecognised: 0, malformed: 0 });
+
+/** Reads the mmiotrace lines of a text trace (the QEMU lines are stateless). */
+export interface MmiotraceLines {
+  parseLine(line: string): LineResult;
+}
+
+/**
+ * The handler of one line of a text trace (QEMU text and, unless --format qemu,
+ * mmiotrace), with its 1-based number: events go to the sink, counts to stats.
+ */
+export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink, stats: ParseStats, mmio: MmiotraceLines | undefined): (line: string, lineNo: number) => void {
+  const qemu = opts.format !== 'mmiotrace';
+  return (line, lineNo) => {
+    if (line.length === 0) return;
+    let r: LineResult;
+    try {
+      if (mmio && looksLikeMmiotrace(line)) r = mmio.parseLine(line);
+      else if (qemu) r = parseQemuLine(line, opts.all);
+    } catch (e) {
+      if (!(e instanceof MalformedLine)) throw e;
+      if (!opts.lenient) throw new InputError(e.message, file, lineNo);
+      stats.malformed++;
+      sink.warn(`${file}:${lineNo}: ${e.message} (skipped)`);
+      return;
+    }
+    if (r === undefined) {
+      if (line.trim().length === 0) return;
+      if (opts.strict) throw new InputError(`unrecognised line ${shown(line)}`, file, lineNo);
+      stats.unrecognised++;
+      stats.firstUnrecognised ??= lineNo;
+      return;
+    }
+    if (r === SKIP) return;
+    r.line = lineNo;
+    stats.events++;
+    sink.event(r);
+  };
 }
 
 async function parseSimple(chunks: AsyncIterable<Buffer>, file: string, opts: ParseOptions, sink: ParseSink, stats: ParseStats): Promise<ParseStats> {

@@ -1,0 +1,119 @@
+/**
+ * A text trace in blocks of whole lines, each parsed on its own: the unit of
+ * work of the parallel parser (parallel.ts), in the main thread or a worker.
+ */
+import { InputError, forEachLine, stringifyEvent, type MmioEvent } from '@mmio-tools/core';
+import type { LineResult } from './common.js';
+import { newStats, textLineParser, type MmiotraceLines, type ParseOptions, type ParseStats } from './parse.js';
+
+export interface TextBlock {
+  /** Whole lines (the last block of a stream may end without a newline), in a buffer of its own. */
+  bytes: Uint8Array;
+  /** Number of the block's first line. */
+  firstLine: number;
+  /** Lines in the block. */
+  lines: number;
+}
+
+/** Cut a chunk stream into blocks of about `size` bytes that end at a newline. */
+export async function* textBlocks(chunks: AsyncIterable<Buffer>, size: number): AsyncGenerator<TextBlock> {
+  let parts: Buffer[] = [];
+  let held = 0;
+  let line = 1;
+  const cut = (upTo: number): TextBlock => {
+    // Copy into a buffer of its own: it may be transferred to a worker.
+    const bytes = Buffer.allocUnsafeSlow(upTo);
+    let at = 0;
+    const rest: Buffer[] = [];
+    for (const p of parts) {
+      const take = Math.min(p.length, upTo - at);
+      p.copy(bytes, at, 0, take);
+      at += take;
+      if (take < p.length) rest.push(p.subarray(take));
+    }
+    parts = rest;
+    held -= upTo;
+    const lines = countLines(bytes);
+    const block = { bytes, firstLine: line, lines };
+    line += lines;
+    return block;
+  };
+  for await (const chunk of chunks) {
+    parts.push(chunk);
+    held += chunk.length;
+    if (held < size) continue;
+    const nl = chunk.lastIndexOf(10);
+    if (nl === -1) continue; // no line end yet: keep reading
+    yield cut(held - (chunk.length - nl - 1));
+  }
+  if (held > 0) yield cut(held);
+}
+
+/** Lines in a block: its newlines, and one more for a last line without one. */
+function countLines(bytes: Buffer): number {
+  let n = 0;
+  for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) n++;
+  return bytes.length > 0 && bytes[bytes.length - 1] !== 10 ? n + 1 : n;
+}
+
+/** What parsing a block gave. */
+export interface BlockResult {
+  /** The NDJSON of its events (up to the error, if any), UTF-8, in a buffer of its own. */
+  out: Uint8Array;
+  stats: ParseStats;
+  /** Warnings (under --lenient), in order. */
+  warnings: string[];
+  /** The input error that stopped it (after `out`). */
+  error?: { message: string; line?: number };
+  /** A program error, with its stack. */
+  crash?: { message: string; stack?: string };
+  /** It holds an mmiotrace line and its block must be parsed again in order (see parallel.ts). */
+  needsOrder?: boolean;
+}
+
+/** Thrown on an mmiotrace line in a block parsed out of order: its state depends on the lines before. */
+class NeedsOrder extends Error {}
+
+/** Stands in for the mmiotrace parser where blocks are parsed out of order. */
+export const OUT_OF_ORDER: MmiotraceLines = {
+  parseLine(): LineResult {
+    throw new NeedsOrder();
+  },
+};
+
+/** Output text is encoded every this many characters: pieces die young, which is cheap to collect. */
+const PIECE = 1 << 16;
+
+/** Parse one block; events become NDJSON text. Never throws: errors are in the result. */
+export async function parseBlock(block: TextBlock, file: string, opts: ParseOptions, mmio: MmiotraceLines | undefined): Promise<BlockResult> {
+  const res: BlockResult = { out: new Uint8Array(0), stats: newStats(), warnings: [] };
+  const pieces: Buffer[] = [];
+  let text = '';
+  const event = (ev: MmioEvent) => {
+    text += stringifyEvent(ev) + '\n';
+    if (text.length >= PIECE) {
+      pieces.push(Buffer.from(text));
+      text = '';
+    }
+  };
+  const onLine = textLineParser(file, opts, { event, warn: (m) => res.warnings.push(m) }, res.stats, mmio);
+  const first = block.firstLine - 1;
+  try {
+    await forEachLine([Buffer.from(block.bytes.buffer, block.bytes.byteOffset, block.bytes.byteLength)], (line, n) => onLine(line, first + n));
+  } catch (e) {
+    if (e instanceof NeedsOrder) res.needsOrder = true;
+    else if (e instanceof InputError) res.error = { message: e.message, line: e.line };
+    else res.crash = e instanceof Error ? { message: e.message, stack: e.stack } : { message: String(e) };
+  }
+  pieces.push(Buffer.from(text));
+  // A buffer of its own (Buffer.concat may hand out a slice of the shared pool): it may be transferred.
+  const size = pieces.reduce((n, p) => n + p.length, 0);
+  res.out = new Uint8Array(size);
+  let at = 0;
+  for (const p of pieces) {
+    res.out.set(p, at);
+    at += p.length;
+  }
+  res.stats.lines = block.lines;
+  return res;
+}

@@ -1,0 +1,147 @@
+/**
+ * Parsing a large text trace on several cores. The input is cut into blocks of
+ * whole lines (blocks.ts); once more than `inlineBytes` have been parsed here,
+ * worker threads parse the blocks and this thread writes their output in
+ * input order, so the result is the same as parsing line by line.
+ *
+ * QEMU lines stand alone, but an mmiotrace line depends on those before it
+ * (PCIDEV, MAP), so a trace with mmiotrace lines is parsed in order here: a
+ * block in which a worker meets one comes back unparsed, and it and every
+ * later block are parsed in this thread, in order.
+ */
+import { Worker } from 'node:worker_threads';
+import { InputError } from '@mmio-tools/core';
+import { parseBlock, textBlocks, type BlockResult, type TextBlock } from './blocks.js';
+import { MmiotraceParser } from './mmiotrace.js';
+import { newStats, type MmiotraceLines, type ParseOptions, type ParseStats } from './parse.js';
+import type { BlockRequest, WorkerSetup } from './worker.js';
+
+export interface TextSink {
+  /** NDJSON event lines, in input order. */
+  write(data: Uint8Array): Promise<void> | void;
+  /** A warning about the input (--lenient). */
+  warn(message: string): void;
+}
+
+export interface ParallelOptions {
+  /** Threads that parse; 1 parses everything in this thread. */
+  jobs: number;
+  /** Bytes per block (default 1 MiB). */
+  blockSize?: number;
+  /** Bytes parsed in this thread before workers start: small inputs never start them (default 8 MiB). */
+  inlineBytes?: number;
+}
+
+interface Reply {
+  id: number;
+  block: TextBlock;
+  res: BlockResult;
+}
+
+/** Worker threads, each sent blocks in turn. */
+class Pool {
+  private readonly workers: Worker[] = [];
+  private readonly waiting = new Map<number, { resolve: (r: Reply) => void; reject: (e: unknown) => void }>();
+  private nextId = 0;
+
+  constructor(size: number, setup: WorkerSetup) {
+    // dist/worker.js, from dist/ and from src/ (where the tests import this file) alike.
+    const url = new URL('../dist/worker.js', import.meta.url);
+    for (let i = 0; i < size; i++) {
+      const w = new Worker(url, { workerData: setup });
+      w.on('message', (m: Reply) => {
+        const p = this.waiting.get(m.id);
+        this.waiting.delete(m.id);
+        p?.resolve(m);
+      });
+      w.on('error', (e) => {
+        for (const p of this.waiting.values()) p.reject(e);
+        this.waiting.clear();
+      });
+      this.workers.push(w);
+    }
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  /** Parse a block in a worker; its bytes move there and come back with the reply. */
+  run(block: TextBlock): Promise<Reply> {
+    const id = this.nextId++;
+    const w = this.workers[id % this.workers.length]!;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      const msg: BlockRequest = { id, block };
+      w.postMessage(msg, [block.bytes.buffer as ArrayBuffer]);
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/** Parse a text trace (QEMU text and mmiotrace, no simpletrace), using up to `jobs` threads. */
+export async function parseTextParallel(chunks: AsyncIterable<Buffer>, file: string, opts: ParseOptions, sink: TextSink, po: ParallelOptions): Promise<ParseStats> {
+  const stats = newStats();
+  // Once an mmiotrace line is seen (or for --format mmiotrace), every block is parsed here in order.
+  let ordered = opts.format === 'mmiotrace' || po.jobs <= 1;
+  let mmio: MmiotraceLines | undefined;
+  if (opts.format !== 'qemu') {
+    const parser = new MmiotraceParser();
+    mmio = {
+      parseLine(line) {
+        ordered = true;
+        return parser.parseLine(line);
+      },
+    };
+  }
+  const inlineBytes = po.inlineBytes ?? 8 << 20;
+  let parsedHere = 0;
+  let pool: Pool | undefined;
+  const queue: Promise<Reply>[] = [];
+
+  const apply = async (res: BlockResult) => {
+    if (res.out.length > 0) await sink.write(res.out);
+    for (const w of res.warnings) sink.warn(w);
+    stats.events += res.stats.events;
+    stats.malformed += res.stats.malformed;
+    stats.unrecognised += res.stats.unrecognised;
+    stats.firstUnrecognised ??= res.stats.firstUnrecognised;
+    if (res.error) throw new InputError(res.error.message, file, res.error.line);
+    if (res.crash) throw Object.assign(new Error(res.crash.message), { stack: res.crash.stack });
+  };
+  const parseHere = async (block: TextBlock) => {
+    const res = await parseBlock(block, file, opts, mmio);
+    parsedHere += block.bytes.length;
+    await apply(res);
+  };
+  /** Take the oldest block from the workers: write its output, or parse it here if it must be in order. */
+  const settle = async () => {
+    const r = await queue.shift()!;
+    if (r.res.needsOrder) ordered = true;
+    if (ordered) await parseHere(r.block);
+    else await apply(r.res);
+  };
+
+  try {
+    for await (const block of textBlocks(chunks, po.blockSize ?? 1 << 20)) {
+      stats.lines = block.firstLine + block.lines - 1;
+      if (ordered || !pool) {
+        while (queue.length > 0) await settle();
+        await parseHere(block);
+        if (!ordered && !pool && parsedHere >= inlineBytes) pool = new Pool(po.jobs, { file, opts });
+        continue;
+      }
+      const reply = pool.run(block);
+      reply.catch(() => undefined); // a failure is reported when its turn comes, not as unhandled
+      queue.push(reply);
+      while (queue.length >= pool.size * 2) await settle();
+    }
+    while (queue.length > 0) await settle();
+  } finally {
+    await pool?.close();
+  }
+  return stats;
+}
