@@ -105,16 +105,41 @@ function value(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/**
+ * The JSON member text of a field whose value repeats from one event to the
+ * next (type, src, dev, name): the last value and its text are kept, which
+ * saves the escape check and the string building for most events.
+ */
+class Member {
+  private last: unknown;
+  private text = '';
+
+  constructor(private readonly prefix: string) {}
+
+  of(v: unknown): string {
+    if (typeof v !== 'string') return this.prefix + value(v);
+    if (v !== this.last) {
+      this.last = v;
+      this.text = this.prefix + value(v);
+    }
+    return this.text;
+  }
+}
+const TYPE = new Member('{"type":');
+const SRC = new Member(',"src":');
+const DEV = new Member(',"dev":');
+const NAME = new Member(',"name":');
+
 /** One event as one line of JSON, fields in the canonical order. */
 export function stringifyEvent(ev: object): string {
   const o = ev as Record<string, unknown>;
-  let s = '{"type":' + value(o.type);
+  let s = TYPE.of(o.type);
   let v: unknown;
   // Unrolled: this runs once per event in every tool that writes events.
-  if ((v = o.src) !== undefined) s += ',"src":' + value(v);
-  if ((v = o.dev) !== undefined) s += ',"dev":' + value(v);
+  if ((v = o.src) !== undefined) s += SRC.of(v);
+  if ((v = o.dev) !== undefined) s += DEV.of(v);
   if ((v = o.region) !== undefined) s += ',"region":' + value(v);
-  if ((v = o.name) !== undefined) s += ',"name":' + value(v);
+  if ((v = o.name) !== undefined) s += NAME.of(v);
   if ((v = o.offset) !== undefined) s += ',"offset":' + value(v);
   if ((v = o.addr) !== undefined) s += ',"addr":' + value(v);
   if ((v = o.width) !== undefined) s += ',"width":' + value(v);

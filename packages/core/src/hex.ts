@@ -23,10 +23,16 @@ export function hexDigits(digits: string): string | undefined {
   return '0x' + (upper ? d.toLowerCase() : d);
 }
 
-/** Canonical `0x…` form of a `0x`-prefixed hex literal, or undefined. */
+/** Canonical `0x…` form of a `0x`-prefixed hex literal, or undefined; a canonical literal is returned as it is. */
 export function hexLiteral(text: string): string | undefined {
-  if (text.length < 3 || text.charCodeAt(0) !== 48 || (text.charCodeAt(1) | 0x20) !== 120) return undefined;
-  return hexDigits(text.slice(2));
+  const n = text.length;
+  if (n < 3 || text.charCodeAt(0) !== 48 || (text.charCodeAt(1) | 0x20) !== 120) return undefined;
+  let canonical = text.charCodeAt(1) === 120 && (text.charCodeAt(2) !== 48 || n === 3);
+  for (let i = 2; canonical && i < n; i++) {
+    const c = text.charCodeAt(i);
+    canonical = (c >= 48 && c <= 57) || (c >= 97 && c <= 102);
+  }
+  return canonical ? text : hexDigits(text.slice(2));
 }
 
 /** `0x…` string of a non-negative bigint. */

@@ -17,6 +17,9 @@
  */
 const MICRO_LIMIT = 2 ** 52 / 1e6; // about 4.5e9 seconds, the year 2112 as a Unix time
 const ZEROS = '000000';
+/** The whole seconds of the last time and their text: times come in runs within one second. */
+let lastWhole = -1;
+let lastWholeText = '';
 
 export function numberText(v: number): string {
   if (v >= 1e-6 && v < MICRO_LIMIT && !Number.isInteger(v)) {
@@ -30,7 +33,11 @@ export function numberText(v: number): string {
         digits--;
       }
       const f = String(frac);
-      return whole + '.' + (f.length < digits ? ZEROS.slice(0, digits - f.length) + f : f);
+      if (whole !== lastWhole) {
+        lastWhole = whole;
+        lastWholeText = whole + '.';
+      }
+      return lastWholeText + (f.length < digits ? ZEROS.slice(0, digits - f.length) + f : f);
     }
   }
   return Number.isFinite(v) ? String(v) : 'null';

@@ -2,7 +2,7 @@
  * A text trace in blocks of whole lines, each parsed on its own: the unit of
  * work of the parallel parser (parallel.ts), in the main thread or a worker.
  */
-import { InputError, forEachLine, stringifyEvent, type MmioEvent } from '@mmio-tools/core';
+import { InputError, eachLine, stringifyEvent, type MmioEvent } from '@mmio-tools/core';
 import type { LineResult } from './common.js';
 import { newStats, textLineParser, type MmiotraceLines, type ParseOptions, type ParseStats } from './parse.js';
 
@@ -85,7 +85,7 @@ export const OUT_OF_ORDER: MmiotraceLines = {
 const PIECE = 1 << 16;
 
 /** Parse one block; events become NDJSON text. Never throws: errors are in the result. */
-export async function parseBlock(block: TextBlock, file: string, opts: ParseOptions, mmio: MmiotraceLines | undefined): Promise<BlockResult> {
+export function parseBlock(block: TextBlock, file: string, opts: ParseOptions, mmio: MmiotraceLines | undefined): BlockResult {
   const res: BlockResult = { out: new Uint8Array(0), stats: newStats(), warnings: [] };
   const pieces: Buffer[] = [];
   let text = '';
@@ -97,9 +97,9 @@ export async function parseBlock(block: TextBlock, file: string, opts: ParseOpti
     }
   };
   const onLine = textLineParser(file, opts, { event, warn: (m) => res.warnings.push(m) }, res.stats, mmio);
-  const first = block.firstLine - 1;
+  const bytes = Buffer.from(block.bytes.buffer, block.bytes.byteOffset, block.bytes.byteLength);
   try {
-    await forEachLine([Buffer.from(block.bytes.buffer, block.bytes.byteOffset, block.bytes.byteLength)], (line, n) => onLine(line, first + n));
+    eachLine(bytes.toString('utf8'), onLine, block.firstLine - 1);
   } catch (e) {
     if (e instanceof NeedsOrder) res.needsOrder = true;
     else if (e instanceof InputError) res.error = { message: e.message, line: e.line };

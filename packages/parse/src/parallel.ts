@@ -97,7 +97,7 @@ export async function parseTextParallel(chunks: AsyncIterable<Buffer>, file: str
       },
     };
   }
-  const inlineBytes = po.inlineBytes ?? 8 << 20;
+  const inlineBytes = po.inlineBytes ?? 2 << 20;
   let parsedHere = 0;
   let pool: Pool | undefined;
   const queue: Promise<Reply>[] = [];
@@ -113,7 +113,7 @@ export async function parseTextParallel(chunks: AsyncIterable<Buffer>, file: str
     if (res.crash) throw Object.assign(new Error(res.crash.message), { stack: res.crash.stack });
   };
   const parseHere = async (block: TextBlock) => {
-    const res = await parseBlock(block, file, opts, mmio);
+    const res = parseBlock(block, file, opts, mmio);
     parsedHere += block.bytes.length;
     await apply(res);
   };

@@ -4,7 +4,7 @@
  * trace buffer. Formats follow QEMU's hw/vfio/trace-events and
  * system/trace-events.
  */
-import { decimalNumber, hexDigits, type AccessEvent, type MmioEvent } from '@mmio-tools/core';
+import { decimalNumber, hexLiteral, type AccessEvent, type MmioEvent } from '@mmio-tools/core';
 import { MalformedLine, SKIP, checkWidth, normalizeDev, seconds, type LineResult } from './common.js';
 
 interface Prefix {
@@ -34,15 +34,16 @@ function isoSeconds(m: RegExpExecArray): number {
 
 type Handler = (args: string, p: Prefix) => MmioEvent;
 
-const HEX = '([0-9a-fA-F]+)';
-const VFIO_WRITE = new RegExp(`^\\s*\\((.+?):region(\\d+)\\+0x${HEX}, 0x${HEX}, (-?\\d+)\\)\\s*$`);
-const VFIO_READ = new RegExp(`^\\s*\\((.+?):region(\\d+)\\+0x${HEX}, (-?\\d+)\\) = 0x${HEX}\\s*$`);
-const CFG_READ = new RegExp(`^\\s*\\((.+), @0x${HEX}, len=0x${HEX}\\) 0x${HEX}\\s*$`);
-const CFG_WRITE = new RegExp(`^\\s*\\((.+), @0x${HEX}, 0x${HEX}, len=0x${HEX}\\)\\s*$`);
-const ROM_READ = new RegExp(`^\\s*\\((.+), 0x${HEX}, 0x${HEX}\\) = 0x${HEX}\\s*$`);
-const VGA_READ = new RegExp(`^\\s*\\(0x${HEX}, (-?\\d+)\\) = 0x${HEX}\\s*$`);
-const VGA_WRITE = new RegExp(`^\\s*\\(0x${HEX}, 0x${HEX}, (-?\\d+)\\)\\s*$`);
-const MEM_OPS = new RegExp(`^cpu (-?\\d+) mr (\\S+) addr 0x${HEX} value 0x${HEX} size (\\d+)(?: name '(.*)')?\\s*$`);
+/** A `0x…` number, captured with its prefix (a canonical one is then used as it is). */
+const HEX = '(0x[0-9a-fA-F]+)';
+const VFIO_WRITE = new RegExp(`^\\s*\\((.+?):region(\\d+)\\+${HEX}, ${HEX}, (-?\\d+)\\)\\s*$`);
+const VFIO_READ = new RegExp(`^\\s*\\((.+?):region(\\d+)\\+${HEX}, (-?\\d+)\\) = ${HEX}\\s*$`);
+const CFG_READ = new RegExp(`^\\s*\\((.+), @${HEX}, len=${HEX}\\) ${HEX}\\s*$`);
+const CFG_WRITE = new RegExp(`^\\s*\\((.+), @${HEX}, ${HEX}, len=${HEX}\\)\\s*$`);
+const ROM_READ = new RegExp(`^\\s*\\((.+), ${HEX}, ${HEX}\\) = ${HEX}\\s*$`);
+const VGA_READ = new RegExp(`^\\s*\\(${HEX}, (-?\\d+)\\) = ${HEX}\\s*$`);
+const VGA_WRITE = new RegExp(`^\\s*\\(${HEX}, ${HEX}, (-?\\d+)\\)\\s*$`);
+const MEM_OPS = new RegExp(`^cpu (-?\\d+) mr (\\S+) addr ${HEX} value ${HEX} size (\\d+)(?: name '(.*)')?\\s*$`);
 
 function match(re: RegExp, event: string, args: string): RegExpExecArray {
   const m = re.exec(args);
@@ -53,9 +54,9 @@ function match(re: RegExp, event: string, args: string): RegExpExecArray {
   return m;
 }
 
-/** Canonical `0x…` of hex digits a format regex has already checked. */
-function hex(digits: string): string {
-  return hexDigits(digits)!;
+/** Canonical `0x…` of a hex literal a format regex has already checked. */
+function hex(literal: string): string {
+  return hexLiteral(literal)!;
 }
 
 /** An access event of a VFIO handler; one object shape for all of them (faster in V8). */
