@@ -57,27 +57,35 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
  * Run a pipeline of stages (argument lists) with stdout of the last to /dev/null, `runs` times.
- * Returns the median wall time in seconds and the largest peak RSS (KiB) of each stage.
+ * Returns the median wall time in seconds, the largest peak RSS (KiB) of each stage and the
+ * median CPU time (user + system, seconds, all threads) of each stage.
  */
 function time(stages, runs = RUNS) {
   const walls = [];
   const rss = stages.map(() => 0);
+  const cpu = stages.map(() => /** @type {number[]} */ ([]));
   for (let r = 0; r < runs; r++) {
     const files = stages.map((_, i) => join(WORK, `rss.${i}`));
     const cmd = stages
-      .map((argv, i) => (haveTime ? `${TIME} -f %M -o ${files[i]} ` : '') + argv.map(sh).join(' '))
+      .map((argv, i) => (haveTime ? `${TIME} -f '%M %U %S' -o ${files[i]} ` : '') + argv.map(sh).join(' '))
       .join(' | ');
     const t0 = process.hrtime.bigint();
     const res = spawnSync('bash', ['-c', `set -o pipefail; ${cmd} > /dev/null`], { stdio: ['ignore', 'ignore', 'pipe'] });
     const wall = Number(process.hrtime.bigint() - t0) / 1e9;
     if (res.status !== 0) throw new Error(`failed (${res.status}): ${cmd}\n${res.stderr}`);
     walls.push(wall);
-    if (haveTime) files.forEach((f, i) => (rss[i] = Math.max(rss[i], Number(readFileSync(f, 'utf8').trim().split('\n').pop()))));
+    if (haveTime) {
+      files.forEach((f, i) => {
+        const [kib, user, sys] = readFileSync(f, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+        rss[i] = Math.max(rss[i], kib);
+        cpu[i].push(user + sys);
+      });
+    }
   }
-  return { wall: median(walls), rss: haveTime ? rss : undefined };
+  return { wall: median(walls), rss: haveTime ? rss : undefined, cpu: haveTime ? cpu.map(median) : undefined };
 }
 
-const parse = (file) => [join(BIN, 'mmio-parse'), file];
+const parse = (file, ...a) => [join(BIN, 'mmio-parse'), ...a, file];
 const filter = (...a) => [join(BIN, 'mmio-filter'), ...a];
 const replayTo = (out) => [join(BIN, 'mmio-replay'), '-o', out];
 const countEvents = (file) => Number(execFileSync('sh', ['-c', `${sh(join(BIN, 'mmio-parse'))} ${sh(file)} | ${sh(join(BIN, 'mmio-filter'))} --type read,write --count`]).toString().trim());
@@ -95,6 +103,7 @@ const traces = [
 
 const rows = [];
 const fmtRss = (r) => (r ? r.map((k) => (k / 1024).toFixed(0)).join(' / ') : 'n/a');
+const fmtCpu = (c) => (c ? c.map((x) => x.toFixed(2)).join(' + ') : 'n/a');
 for (const tr of traces) {
   const bytes = statSync(tr.file).size;
   const lines = Number(execFileSync('wc', ['-l', tr.file]).toString().trim().split(' ')[0]);
@@ -104,12 +113,13 @@ for (const tr of traces) {
   const cases = [
     ['awk -f bench/baseline.awk', awk],
     ['mmio-parse', time([parse(tr.file)])],
+    ['mmio-parse --jobs 1', time([parse(tr.file, '--jobs', '1')])],
     [`mmio-parse | mmio-filter ${tr.filterArgs.join(' ')}`, time([parse(tr.file), filter(...tr.filterArgs)])],
     ['mmio-parse | mmio-filter | mmio-replay', time([parse(tr.file), filter(...tr.filterArgs, '--type', 'write'), replayTo(image)])],
   ];
   for (const [what, r] of cases) {
-    rows.push({ trace: tr.name, what, wall: r.wall, mbps: bytes / 1e6 / r.wall, eps: events / r.wall, rss: fmtRss(r.rss), ratio: r.wall / awk.wall });
-    log(`  ${what}: ${r.wall.toFixed(2)} s, ${(events / r.wall / 1e6).toFixed(2)} M events/s, RSS ${fmtRss(r.rss)} MB, ${(r.wall / awk.wall).toFixed(2)}× awk`);
+    rows.push({ trace: tr.name, what, wall: r.wall, mbps: bytes / 1e6 / r.wall, eps: events / r.wall, rss: fmtRss(r.rss), cpu: fmtCpu(r.cpu), cpuSum: r.cpu?.reduce((a, b) => a + b, 0), events, ratio: r.wall / awk.wall });
+    log(`  ${what}: ${r.wall.toFixed(2)} s, ${(events / r.wall / 1e6).toFixed(2)} M events/s, CPU ${fmtCpu(r.cpu)} s, RSS ${fmtRss(r.rss)} MB, ${(r.wall / awk.wall).toFixed(2)}× awk`);
   }
 }
 
@@ -161,9 +171,13 @@ if (WRITE) {
   const awkName = execFileSync('sh', ['-c', 'readlink -f "$(command -v awk)"']).toString().trim();
   const md = [];
   md.push('## Figures', '');
-  md.push(`Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${cpu.length} cores (${cpu[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${node}, awk = ${awkName}. Median of ${RUNS} runs; RSS is the peak of each process in the pipeline, in MB, in pipeline order.`, '');
-  md.push('| trace | command | wall s | MB/s | access events/s | peak RSS MB | time / awk |', '|---|---|---:|---:|---:|---|---:|');
-  for (const r of rows) md.push(`| ${r.trace} | \`${r.what.replace(/\|/g, "\\|")}\` | ${r.wall.toFixed(2)} | ${r.mbps.toFixed(0)} | ${Math.round(r.eps).toLocaleString('en-US')} | ${r.rss} | ${r.ratio.toFixed(2)} |`);
+  md.push(`Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${cpu.length} cores (${cpu[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${node}, awk = ${awkName}. Median of ${RUNS} runs. CPU is user + system time of each process in pipeline order (all its threads), RSS the peak of each process, in MB.`, '');
+  md.push('| trace | command | wall s | MB/s | access events/s | CPU s | peak RSS MB | time / awk |', '|---|---|---:|---:|---:|---|---|---:|');
+  for (const r of rows) md.push(`| ${r.trace} | \`${r.what.replace(/\|/g, "\\|")}\` | ${r.wall.toFixed(2)} | ${r.mbps.toFixed(0)} | ${Math.round(r.eps).toLocaleString('en-US')} | ${r.cpu} | ${r.rss} | ${r.ratio.toFixed(2)} |`);
+  // The bound the CPU time puts on a pipeline: its stages cannot run faster than the cores can do their work.
+  for (const r of rows.filter((x) => x.what.endsWith('mmio-replay') && x.cpuSum)) {
+    md.push('', `CPU bound, ${r.trace}: the three stages need ${r.cpuSum.toFixed(2)} s of CPU for ${r.events.toLocaleString('en-US')} access events, so on ${cpu.length} cores the pipeline cannot pass ${Math.round((r.events * cpu.length) / r.cpuSum).toLocaleString('en-US')} events/s however it is scheduled; it reached ${Math.round(r.eps).toLocaleString('en-US')}.`);
+  }
   if (scale.length) {
     md.push('', 'Memory against trace length (`mmio-parse | mmio-filter | mmio-replay`, one run):', '', '| trace | wall s | peak RSS MB |', '|---|---:|---|');
     for (const s of scale) md.push(`| ${s.name} | ${s.wall.toFixed(2)} | ${s.rss} |`);

@@ -15,8 +15,8 @@ export function isGzip(head: Uint8Array): boolean {
   return head.length >= 2 && head[0] === GZIP_MAGIC0 && head[1] === GZIP_MAGIC1;
 }
 
-async function* rawChunks(path: string): AsyncGenerator<Buffer> {
-  const stream: Readable = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 16 });
+async function* rawChunks(path: string, chunkSize: number): AsyncGenerator<Buffer> {
+  const stream: Readable = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: chunkSize });
   for await (const chunk of stream) yield chunk as Buffer;
 }
 
@@ -45,9 +45,13 @@ export async function* maybeGunzip(chunks: AsyncIterable<Buffer>): AsyncGenerato
   for await (const chunk of gunzip) yield chunk as Buffer;
 }
 
-/** The bytes of a file (or `-` for stdin) as chunks, gunzipped when they are gzip. */
-export function openInput(path: string): AsyncGenerator<Buffer> {
-  return maybeGunzip(rawChunks(path));
+/**
+ * The bytes of a file (or `-` for stdin) as chunks, gunzipped when they are gzip.
+ * Files are read `chunkSize` bytes at a time (64 KiB suits line-by-line readers;
+ * the block parser of mmio-parse reads 1 MiB at a time).
+ */
+export function openInput(path: string, chunkSize = 1 << 16): AsyncGenerator<Buffer> {
+  return maybeGunzip(rawChunks(path, chunkSize));
 }
 
 /**

@@ -36,7 +36,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   for (const path of files.length ? files : ['-']) {
     const file = inputName(path);
-    const { head, chunks } = await peekInput(openInput(path));
+    const { head, chunks } = await peekInput(openInput(path, 1 << 20));
     const simple = opts.format === 'simple' || (opts.format === 'auto' && head !== undefined && isSimpleTrace(head));
     let stats: ParseStats;
     if (simple) {
