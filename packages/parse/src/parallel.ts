@@ -28,8 +28,10 @@ export interface ParallelOptions {
   jobs: number;
   /** Bytes per block (default 1 MiB). */
   blockSize?: number;
-  /** Bytes parsed in this thread before workers start: small inputs never start them (default 8 MiB). */
+  /** Bytes parsed in this thread before workers start: small inputs never start them (default 1 MiB). */
   inlineBytes?: number;
+  /** Keep parsing here while the workers load (default); false sends them blocks at once (for tests). */
+  inlineUntilReady?: boolean;
 }
 
 interface Reply {
@@ -43,13 +45,19 @@ class Pool {
   private readonly workers: Worker[] = [];
   private readonly waiting = new Map<number, { resolve: (r: Reply) => void; reject: (e: unknown) => void }>();
   private nextId = 0;
+  private loading: number;
 
   constructor(size: number, setup: WorkerSetup) {
+    this.loading = size;
     // dist/worker.js, from dist/ and from src/ (where the tests import this file) alike.
     const url = new URL('../dist/worker.js', import.meta.url);
     for (let i = 0; i < size; i++) {
       const w = new Worker(url, { workerData: setup });
-      w.on('message', (m: Reply) => {
+      w.on('message', (m: Reply | 'ready') => {
+        if (m === 'ready') {
+          this.loading--;
+          return;
+        }
         const p = this.waiting.get(m.id);
         this.waiting.delete(m.id);
         p?.resolve(m);
@@ -64,6 +72,11 @@ class Pool {
 
   get size(): number {
     return this.workers.length;
+  }
+
+  /** Have all workers loaded their code? (About 70 ms, which this thread can spend parsing.) */
+  get ready(): boolean {
+    return this.loading === 0;
   }
 
   /** Parse a block in a worker; its bytes move there and come back with the reply. */
@@ -97,7 +110,8 @@ export async function parseTextParallel(chunks: AsyncIterable<Buffer>, file: str
       },
     };
   }
-  const inlineBytes = po.inlineBytes ?? 2 << 20;
+  const inlineBytes = po.inlineBytes ?? 1 << 20;
+  const inlineUntilReady = po.inlineUntilReady ?? true;
   let parsedHere = 0;
   let pool: Pool | undefined;
   const queue: Promise<Reply>[] = [];
@@ -128,10 +142,10 @@ export async function parseTextParallel(chunks: AsyncIterable<Buffer>, file: str
   try {
     for await (const block of textBlocks(chunks, po.blockSize ?? 1 << 20)) {
       stats.lines = block.firstLine + block.lines - 1;
-      if (ordered || !pool) {
+      if (!ordered && !pool && parsedHere >= inlineBytes) pool = new Pool(po.jobs, { file, opts });
+      if (ordered || !pool || (inlineUntilReady && !pool.ready && queue.length === 0)) {
         while (queue.length > 0) await settle();
         await parseHere(block);
-        if (!ordered && !pool && parsedHere >= inlineBytes) pool = new Pool(po.jobs, { file, opts });
         continue;
       }
       const reply = pool.run(block);

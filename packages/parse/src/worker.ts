@@ -18,6 +18,7 @@ export interface BlockRequest {
 }
 
 const { file, opts } = workerData as WorkerSetup;
+parentPort!.postMessage('ready');
 parentPort!.on('message', async ({ id, block }: BlockRequest) => {
   const res = parseBlock(block, file, opts, opts.format === 'qemu' ? undefined : OUT_OF_ORDER);
   parentPort!.postMessage({ id, block, res }, [res.out.buffer as ArrayBuffer, block.bytes.buffer as ArrayBuffer]);

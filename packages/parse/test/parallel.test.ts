@@ -9,7 +9,7 @@ import { FIXTURES, chunksOf } from '../../../test/helpers/util.js';
 
 const DEFAULTS: ParseOptions = { format: 'auto', all: false, strict: false, lenient: false };
 /** Tiny blocks, and workers from the first one. */
-const TINY: ParallelOptions = { jobs: 3, blockSize: 4096, inlineBytes: 0 };
+const TINY: ParallelOptions = { jobs: 3, blockSize: 4096, inlineBytes: 0, inlineUntilReady: false };
 
 interface Outcome {
   out: string;
