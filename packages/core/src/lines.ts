@@ -3,37 +3,42 @@ import { StringDecoder } from 'node:string_decoder';
 type OnLine = (line: string, lineNo: number) => void;
 
 /**
- * Call `onLine` for every line of a text that ends in `\n` (or `\r\n`), numbered
- * from `n + 1`. Returns the number of the last line, and in `tail.start` where
- * the unfinished last line begins.
+ * Splits UTF-8 text that comes in chunks into lines, numbered from `n + 1`:
+ * `\n` and `\r\n` endings, and a last line without one. Chunks are decoded
+ * one at a time, so small chunks (64 KiB) keep the strings small: such strings
+ * are cheap to collect, unlike one large string per megabyte of input.
  */
-function wholeLines(text: string, onLine: OnLine, n: number, tail: { start: number }): number {
-  let start = 0;
-  let nl: number;
-  while ((nl = text.indexOf('\n', start)) !== -1) {
-    const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-    onLine(text.slice(start, end), ++n);
-    start = nl + 1;
+export class LineSplitter {
+  private readonly decoder = new StringDecoder('utf8');
+  private rest = '';
+
+  constructor(
+    private readonly onLine: OnLine,
+    /** The number of the last line given so far. */
+    public n = 0,
+  ) {}
+
+  /** Give every line the chunk completes. */
+  push(chunk: Buffer): void {
+    const text = this.rest + this.decoder.write(chunk);
+    let start = 0;
+    let nl: number;
+    while ((nl = text.indexOf('\n', start)) !== -1) {
+      const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      this.onLine(text.slice(start, end), ++this.n);
+      start = nl + 1;
+    }
+    this.rest = text.slice(start);
   }
-  tail.start = start;
-  return n;
-}
 
-/** The last line of a text, which has no line end. */
-function lastLine(rest: string, onLine: OnLine, n: number): number {
-  if (rest.length === 0) return n;
-  onLine(rest.charCodeAt(rest.length - 1) === 13 ? rest.slice(0, -1) : rest, ++n);
-  return n;
-}
-
-/**
- * Call `onLine` for every line of a complete text, numbered from `n + 1`:
- * `\n` and `\r\n` endings, and a last line without one. Returns the last number.
- */
-export function eachLine(text: string, onLine: OnLine, n = 0): number {
-  const tail = { start: 0 };
-  n = wholeLines(text, onLine, n, tail);
-  return lastLine(text.slice(tail.start), onLine, n);
+  /** Give the last line, if the text does not end with a line end; true if there was one. */
+  end(): boolean {
+    const rest = this.rest + this.decoder.end();
+    this.rest = '';
+    if (rest.length === 0) return false;
+    this.onLine(rest.charCodeAt(rest.length - 1) === 13 ? rest.slice(0, -1) : rest, ++this.n);
+    return true;
+  }
 }
 
 /**
@@ -43,22 +48,15 @@ export function eachLine(text: string, onLine: OnLine, n = 0): number {
  * Returns the number of lines.
  */
 export async function forEachLine(
-  chunks: AsyncIterable<Buffer> | Iterable<Buffer>,
+  chunks: AsyncIterable<Buffer>,
   onLine: OnLine,
   afterChunk?: () => Promise<void> | void,
 ): Promise<number> {
-  const decoder = new StringDecoder('utf8');
-  const tail = { start: 0 };
-  let rest = '';
-  let n = 0;
+  const lines = new LineSplitter(onLine);
   for await (const chunk of chunks) {
-    const text = rest + decoder.write(chunk);
-    n = wholeLines(text, onLine, n, tail);
-    rest = text.slice(tail.start);
+    lines.push(chunk);
     if (afterChunk) await afterChunk();
   }
-  const before = n;
-  n = lastLine(rest + decoder.end(), onLine, n);
-  if (n > before && afterChunk) await afterChunk();
-  return n;
+  if (lines.end() && afterChunk) await afterChunk();
+  return lines.n;
 }

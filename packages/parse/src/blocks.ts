@@ -2,7 +2,7 @@
  * A text trace in blocks of whole lines, each parsed on its own: the unit of
  * work of the parallel parser (parallel.ts), in the main thread or a worker.
  */
-import { InputError, eachLine, stringifyEvent, type MmioEvent } from '@mmio-tools/core';
+import { InputError, LineSplitter, stringifyEvent, type MmioEvent } from '@mmio-tools/core';
 import type { LineResult } from './common.js';
 import { newStats, textLineParser, type MmiotraceLines, type ParseOptions, type ParseStats } from './parse.js';
 
@@ -58,8 +58,8 @@ function countLines(bytes: Buffer): number {
 
 /** What parsing a block gave. */
 export interface BlockResult {
-  /** The NDJSON of its events (up to the error, if any), UTF-8, in a buffer of its own. */
-  out: Uint8Array;
+  /** The NDJSON of its events (up to the error, if any), UTF-8, in pieces that own their memory. */
+  out: Uint8Array[];
   stats: ParseStats;
   /** Warnings (under --lenient), in order. */
   warnings: string[];
@@ -81,39 +81,34 @@ export const OUT_OF_ORDER: MmiotraceLines = {
   },
 };
 
-/** Output text is encoded every this many characters: pieces die young, which is cheap to collect. */
+/** Input is decoded, and output encoded, this many bytes at a time: small strings die young, which is cheap to collect. */
+const DECODE = 1 << 16;
 const PIECE = 1 << 16;
 
 /** Parse one block; events become NDJSON text. Never throws: errors are in the result. */
 export function parseBlock(block: TextBlock, file: string, opts: ParseOptions, mmio: MmiotraceLines | undefined): BlockResult {
-  const res: BlockResult = { out: new Uint8Array(0), stats: newStats(), warnings: [] };
-  const pieces: Buffer[] = [];
+  const res: BlockResult = { out: [], stats: newStats(), warnings: [] };
+  const pieces = res.out;
   let text = '';
   const event = (ev: MmioEvent) => {
     text += stringifyEvent(ev) + '\n';
     if (text.length >= PIECE) {
-      pieces.push(Buffer.from(text));
+      pieces.push(Buffer.from(text)); // a new ArrayBuffer (only small ones come from the shared pool)
       text = '';
     }
   };
   const onLine = textLineParser(file, opts, { event, warn: (m) => res.warnings.push(m) }, res.stats, mmio);
   const bytes = Buffer.from(block.bytes.buffer, block.bytes.byteOffset, block.bytes.byteLength);
   try {
-    eachLine(bytes.toString('utf8'), onLine, block.firstLine - 1);
+    const lines = new LineSplitter(onLine, block.firstLine - 1);
+    for (let at = 0; at < bytes.length; at += DECODE) lines.push(bytes.subarray(at, at + DECODE));
+    lines.end();
   } catch (e) {
     if (e instanceof NeedsOrder) res.needsOrder = true;
     else if (e instanceof InputError) res.error = { message: e.message, line: e.line };
     else res.crash = e instanceof Error ? { message: e.message, stack: e.stack } : { message: String(e) };
   }
-  pieces.push(Buffer.from(text));
-  // A buffer of its own (Buffer.concat may hand out a slice of the shared pool): it may be transferred.
-  const size = pieces.reduce((n, p) => n + p.length, 0);
-  res.out = new Uint8Array(size);
-  let at = 0;
-  for (const p of pieces) {
-    res.out.set(p, at);
-    at += p.length;
-  }
+  if (text.length > 0) pieces.push(Buffer.from(text));
   res.stats.lines = block.lines;
   return res;
 }

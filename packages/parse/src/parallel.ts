@@ -117,7 +117,7 @@ export async function parseTextParallel(chunks: AsyncIterable<Buffer>, file: str
   const queue: Promise<Reply>[] = [];
 
   const apply = async (res: BlockResult) => {
-    if (res.out.length > 0) await sink.write(res.out);
+    for (const piece of res.out) await sink.write(piece);
     for (const w of res.warnings) sink.warn(w);
     stats.events += res.stats.events;
     stats.malformed += res.stats.malformed;

@@ -21,5 +21,7 @@ const { file, opts } = workerData as WorkerSetup;
 parentPort!.postMessage('ready');
 parentPort!.on('message', async ({ id, block }: BlockRequest) => {
   const res = parseBlock(block, file, opts, opts.format === 'qemu' ? undefined : OUT_OF_ORDER);
-  parentPort!.postMessage({ id, block, res }, [res.out.buffer as ArrayBuffer, block.bytes.buffer as ArrayBuffer]);
+    // The last piece may be small enough to sit in Buffer's shared pool: copy that one rather than move the pool.
+  res.out = res.out.map((p) => (p.byteOffset === 0 && p.byteLength === p.buffer.byteLength ? p : new Uint8Array(p)));
+  parentPort!.postMessage({ id, block, res }, [...res.out.map((p) => p.buffer as ArrayBuffer), block.bytes.buffer as ArrayBuffer]);
 });
