@@ -113,9 +113,10 @@ for (const tr of traces) {
   const cases = [
     ['awk -f bench/baseline.awk', awk],
     ['mmio-parse', time([parse(tr.file)])],
-    ['mmio-parse --jobs 1', time([parse(tr.file, '--jobs', '1')])],
+    ['mmio-parse --jobs 2', time([parse(tr.file, '--jobs', '2')])],
     [`mmio-parse | mmio-filter ${tr.filterArgs.join(' ')}`, time([parse(tr.file), filter(...tr.filterArgs)])],
     ['mmio-parse | mmio-filter | mmio-replay', time([parse(tr.file), filter(...tr.filterArgs, '--type', 'write'), replayTo(image)])],
+    ['mmio-parse --jobs 2 | mmio-filter | mmio-replay', time([parse(tr.file, '--jobs', '2'), filter(...tr.filterArgs, '--type', 'write'), replayTo(image)])],
   ];
   for (const [what, r] of cases) {
     rows.push({ trace: tr.name, what, wall: r.wall, mbps: bytes / 1e6 / r.wall, eps: events / r.wall, rss: fmtRss(r.rss), cpu: fmtCpu(r.cpu), cpuSum: r.cpu?.reduce((a, b) => a + b, 0), events, ratio: r.wall / awk.wall });

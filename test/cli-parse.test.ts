@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURES, gz, jsonLines, run, sh } from './helpers/util.js';
 
@@ -54,9 +55,24 @@ describe('mmio-parse CLI', () => {
     expect(jsonLines(r.stdout)).toHaveLength(1);
   });
 
+  it('--jobs 2 gives the same bytes as one thread on a trace large enough to start workers; a bad --jobs is exit 2', async () => {
+    const vfio = readFileSync(join(FIXTURES, 'qemu-vfio.log'));
+    const input = Buffer.concat(Array(12).fill(vfio)); // 12 MB: workers load during the first MiBs, then take blocks
+    const [one, two] = await Promise.all([run('mmio-parse', ['-j', '1'], input), run('mmio-parse', ['-j', '2'], input)]);
+    expect(two.code).toBe(0);
+    expect(two.stdoutBuf.equals(one.stdoutBuf)).toBe(true);
+    expect(jsonLines(two.stdout).at(-1)).toMatchObject({ line: 12 * 12322 });
+    const broken = Buffer.concat([input, Buffer.from('1@1.1:vfio_region_write  (0000:03:00.0:region2+0x4, 0x1, 3)\n'), vfio]);
+    const bad = await run('mmio-parse', ['-j', '2'], broken);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe(`mmio-parse: <stdin>:${12 * 12322 + 1}: vfio_region_write: width 3 is not 1, 2, 4 or 8\n`);
+    expect(bad.stdoutBuf.equals(one.stdoutBuf)).toBe(true);
+    for (const j of ['0', 'x', '1.5']) expect((await run('mmio-parse', ['-j', j], '')).code).toBe(2);
+  });
+
   it('--help exits 0 and documents the options', async () => {
     const r = await run('mmio-parse', ['--help']);
     expect(r.code).toBe(0);
-    for (const o of ['--format', '--all', '--strict', '--lenient']) expect(r.stdout).toContain(o);
+    for (const o of ['--format', '--all', '--strict', '--lenient', '--jobs']) expect(r.stdout).toContain(o);
   });
 });
