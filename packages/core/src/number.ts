@@ -46,12 +46,21 @@ export function numberText(v: number): string {
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 
 /**
+ * The number whose decimal digits, read as one integer, are `n`, with the last
+ * `fracDigits` of them after the point — exactly as Number() reads that text —
+ * or undefined when this cannot be done exactly. While the digits stay below
+ * 2^53 every step of reading them is exact (`n = n * 10 + d`); n / 10^k (10^k
+ * is exact for k <= 22) is then one correctly rounded division of exact values,
+ * which is the correctly rounded value of the decimal that Number() gives.
+ */
+export function scaledDecimal(n: number, fracDigits: number): number | undefined {
+  return n <= Number.MAX_SAFE_INTEGER && fracDigits <= 22 ? n / POW10[fracDigits]! : undefined;
+}
+
+/**
  * The number `DIGITS[.DIGITS]` at text[start, end), exactly as Number() reads
- * it, but several times faster. While the digits, read as one integer N, stay
- * below 2^53, every step of reading them is exact; N / 10^k (10^k is exact for
- * k <= 22) is then one correctly rounded division of exact values, which is
- * the correctly rounded value of the decimal that Number() gives. Anything
- * else (more digits, signs, exponents, malformed text) goes to Number().
+ * it, but several times faster (see scaledDecimal). Anything else (too many
+ * digits, signs, exponents, malformed text) goes to Number().
  */
 export function decimalNumber(text: string, start: number, end: number): number {
   if (end - start <= 23) {
@@ -64,8 +73,9 @@ export function decimalNumber(text: string, start: number, end: number): number 
       else if (c === 46 && point === -1) point = i;
       else break;
     }
-    if (i === end && n <= Number.MAX_SAFE_INTEGER && point !== start && point !== end - 1) {
-      return point === -1 ? n : n / POW10[end - point - 1]!;
+    if (i === end && point !== start && point !== end - 1) {
+      const v = scaledDecimal(n, point === -1 ? 0 : end - point - 1);
+      if (v !== undefined) return v;
     }
   }
   return Number(text.slice(start, end));

@@ -4,7 +4,7 @@
  * trace buffer. Formats follow QEMU's hw/vfio/trace-events and
  * system/trace-events.
  */
-import { decimalNumber, hexLiteral, type AccessEvent, type MmioEvent } from '@mmio-tools/core';
+import { decimalNumber, hexLiteral, scaledDecimal, type AccessEvent, type MmioEvent } from '@mmio-tools/core';
 import { MalformedLine, SKIP, checkWidth, normalizeDev, seconds, type LineResult } from './common.js';
 
 interface Prefix {
@@ -43,7 +43,7 @@ const CFG_WRITE = new RegExp(`^\\s*\\((.+), @${HEX}, ${HEX}, len=${HEX}\\)\\s*$`
 const ROM_READ = new RegExp(`^\\s*\\((.+), ${HEX}, ${HEX}\\) = ${HEX}\\s*$`);
 const VGA_READ = new RegExp(`^\\s*\\(${HEX}, (-?\\d+)\\) = ${HEX}\\s*$`);
 const VGA_WRITE = new RegExp(`^\\s*\\(${HEX}, ${HEX}, (-?\\d+)\\)\\s*$`);
-const MEM_OPS = new RegExp(`^cpu (-?\\d+) mr (\\S+) addr ${HEX} value ${HEX} size (\\d+)(?: name '(.*)')?\\s*$`);
+const MEM_OPS = new RegExp(`^cpu -?\\d+ mr \\S+ addr ${HEX} value ${HEX} size (\\d+)(?: name '(.*)')?\\s*$`);
 
 function match(re: RegExp, event: string, args: string): RegExpExecArray {
   const m = re.exec(args);
@@ -101,10 +101,10 @@ const HANDLERS = new Map<string, Handler>([
 ]);
 
 function memOps(type: 'read' | 'write', args: string, p: Prefix): AccessEvent {
-  const event = `memory_region_ops_${type}`;
+  const event = type === 'read' ? 'memory_region_ops_read' : 'memory_region_ops_write';
   const m = match(MEM_OPS, event, args.trimStart());
-  const width = checkWidth(event, +m[5]!);
-  return { type, src: 'memory', name: m[6], addr: hex(m[3]!), width, value: hex(m[4]!), t: p.t, tid: p.tid, line: 0 };
+  const width = checkWidth(event, +m[3]!);
+  return { type, src: 'memory', name: m[4], addr: hex(m[1]!), width, value: hex(m[2]!), t: p.t, tid: p.tid, line: 0 };
 }
 
 /** The prefix of the line being parsed; one object, reused (this runs on every line). */
@@ -113,7 +113,7 @@ const prefix: Prefix = { t: undefined, tid: undefined };
 /**
  * Read a `TID@SEC.USEC:` prefix (the log backend with -msg timestamp=on before
  * QEMU 7.1) into `prefix`; returns the index of its `:`, or -1. Scanned by hand;
- * the time is read exactly and fast by decimalNumber.
+ * the time is read exactly, from the digits as they are scanned (see scaledDecimal).
  */
 function readTidPrefix(line: string): number {
   const n = line.length;
@@ -126,13 +126,20 @@ function readTidPrefix(line: string): number {
   }
   if (i === 0 || c !== 64 /* @ */) return -1;
   const sec = ++i;
-  while (i < n && (c = line.charCodeAt(i)) >= 48 && c <= 57) i++;
+  let digits = 0; // SEC and USEC read as one integer
+  while (i < n && (c = line.charCodeAt(i)) >= 48 && c <= 57) {
+    digits = digits * 10 + (c - 48);
+    i++;
+  }
   if (i === sec || c !== 46 /* . */) return -1;
   const frac = ++i;
-  while (i < n && (c = line.charCodeAt(i)) >= 48 && c <= 57) i++;
+  while (i < n && (c = line.charCodeAt(i)) >= 48 && c <= 57) {
+    digits = digits * 10 + (c - 48);
+    i++;
+  }
   if (i === frac || c !== 58 /* : */) return -1;
   prefix.tid = sec - 1 > 15 ? Number(line.slice(0, sec - 1)) : tid;
-  prefix.t = decimalNumber(line, sec, i);
+  prefix.t = scaledDecimal(digits, i - frac) ?? decimalNumber(line, sec, i);
   return i;
 }
 
