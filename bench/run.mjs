@@ -7,7 +7,7 @@
  *
  *   node bench/run.mjs [--runs N] [--no-write] [--skip-4x]
  *
- * Each command runs N times (default 3); the median wall time is reported. Peak RSS of every
+ * Each command runs N times (default 5), the commands of a table taking turns; the median is reported. Peak RSS of every
  * process comes from GNU time (/usr/bin/time -f %M). Inputs are made once in .bench/ (ignored by git).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -28,7 +28,7 @@ const opt = (name, dflt) => {
   const i = args.indexOf(name);
   return i === -1 ? dflt : Number(args[i + 1]);
 };
-const RUNS = opt('--runs', 3);
+const RUNS = opt('--runs', 5);
 const WRITE = !args.includes('--no-write');
 const SKIP4X = args.includes('--skip-4x');
 const log = (...a) => process.stderr.write(a.join(' ') + '\n');
@@ -55,35 +55,36 @@ async function input(name, make) {
 const sh = (s) => `'${s.replace(/'/g, `'\\''`)}'`;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/**
- * Run a pipeline of stages (argument lists) with stdout of the last to /dev/null, `runs` times.
- * Returns the median wall time in seconds, the largest peak RSS (KiB) of each stage and the
- * median CPU time (user + system, seconds, all threads) of each stage.
- */
-function time(stages, runs = RUNS) {
-  const walls = [];
-  const rss = stages.map(() => 0);
-  const cpu = stages.map(() => /** @type {number[]} */ ([]));
-  for (let r = 0; r < runs; r++) {
-    const files = stages.map((_, i) => join(WORK, `rss.${i}`));
-    const cmd = stages
-      .map((argv, i) => (haveTime ? `${TIME} -f '%M %U %S' -o ${files[i]} ` : '') + argv.map(sh).join(' '))
-      .join(' | ');
-    const t0 = process.hrtime.bigint();
-    const res = spawnSync('bash', ['-c', `set -o pipefail; ${cmd} > /dev/null`], { stdio: ['ignore', 'ignore', 'pipe'] });
-    const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-    if (res.status !== 0) throw new Error(`failed (${res.status}): ${cmd}\n${res.stderr}`);
-    walls.push(wall);
-    if (haveTime) {
-      files.forEach((f, i) => {
-        const [kib, user, sys] = readFileSync(f, 'utf8').trim().split('\n').pop().split(' ').map(Number);
-        rss[i] = Math.max(rss[i], kib);
-        cpu[i].push(user + sys);
-      });
-    }
-  }
-  return { wall: median(walls), rss: haveTime ? rss : undefined, cpu: haveTime ? cpu.map(median) : undefined };
+/** Run a pipeline of stages (argument lists) once, stdout of the last to /dev/null: wall s, and per stage [peak RSS KiB, CPU s]. */
+function runOnce(stages) {
+  const files = stages.map((_, i) => join(WORK, `rss.${i}`));
+  const cmd = stages.map((argv, i) => (haveTime ? `${TIME} -f '%M %U %S' -o ${files[i]} ` : '') + argv.map(sh).join(' ')).join(' | ');
+  const t0 = process.hrtime.bigint();
+  const res = spawnSync('bash', ['-c', `set -o pipefail; ${cmd} > /dev/null`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (res.status !== 0) throw new Error(`failed (${res.status}): ${cmd}\n${res.stderr}`);
+  const stats = haveTime ? files.map((f) => readFileSync(f, 'utf8').trim().split('\n').pop().split(' ').map(Number)).map(([kib, user, sys]) => [kib, user + sys]) : undefined;
+  return { wall, stats };
 }
+
+/**
+ * Time several pipelines `runs` times each, taking turns (run 1 of each, then run 2 of each, ...),
+ * so that a slow spell of a shared machine does not fall on one command only. Returns for each the
+ * median wall time in seconds, the largest peak RSS (KiB) of each stage and the median CPU time
+ * (user + system, seconds, all threads) of each stage.
+ */
+function timeAll(pipelines, runs = RUNS) {
+  const got = pipelines.map(() => /** @type {ReturnType<typeof runOnce>[]} */ ([]));
+  for (let r = 0; r < runs; r++) pipelines.forEach((stages, i) => got[i].push(runOnce(stages)));
+  return got.map((rs, i) => ({
+    wall: median(rs.map((x) => x.wall)),
+    rss: haveTime ? pipelines[i].map((_, s) => Math.max(...rs.map((x) => x.stats[s][0]))) : undefined,
+    cpu: haveTime ? pipelines[i].map((_, s) => median(rs.map((x) => x.stats[s][1]))) : undefined,
+  }));
+}
+
+/** One pipeline, timed alone. */
+const time = (stages, runs = RUNS) => timeAll([stages], runs)[0];
 
 const parse = (file, ...a) => [join(BIN, 'mmio-parse'), ...a, file];
 const filter = (...a) => [join(BIN, 'mmio-filter'), ...a];
@@ -109,15 +110,17 @@ for (const tr of traces) {
   const lines = Number(execFileSync('wc', ['-l', tr.file]).toString().trim().split(' ')[0]);
   const events = countEvents(tr.file);
   log(`${tr.name}: ${lines} lines, ${events} access events, ${(bytes / 1e6).toFixed(0)} MB`);
-  const awk = time([['awk', '-f', join(ROOT, 'bench', 'baseline.awk'), tr.file]]);
-  const cases = [
-    ['awk -f bench/baseline.awk', awk],
-    ['mmio-parse', time([parse(tr.file)])],
-    ['mmio-parse --jobs 2', time([parse(tr.file, '--jobs', '2')])],
-    [`mmio-parse | mmio-filter ${tr.filterArgs.join(' ')}`, time([parse(tr.file), filter(...tr.filterArgs)])],
-    ['mmio-parse | mmio-filter | mmio-replay', time([parse(tr.file), filter(...tr.filterArgs, '--type', 'write'), replayTo(image)])],
-    ['mmio-parse --jobs 2 | mmio-filter | mmio-replay', time([parse(tr.file, '--jobs', '2'), filter(...tr.filterArgs, '--type', 'write'), replayTo(image)])],
+  const named = [
+    ['awk -f bench/baseline.awk', [['awk', '-f', join(ROOT, 'bench', 'baseline.awk'), tr.file]]],
+    ['mmio-parse', [parse(tr.file)]],
+    ['mmio-parse --jobs 2', [parse(tr.file, '--jobs', '2')]],
+    [`mmio-parse | mmio-filter ${tr.filterArgs.join(' ')}`, [parse(tr.file), filter(...tr.filterArgs)]],
+    ['mmio-parse | mmio-filter | mmio-replay', [parse(tr.file), filter(...tr.filterArgs, '--type', 'write'), replayTo(image)]],
+    ['mmio-parse --jobs 2 | mmio-filter | mmio-replay', [parse(tr.file, '--jobs', '2'), filter(...tr.filterArgs, '--type', 'write'), replayTo(image)]],
   ];
+  const results = timeAll(named.map(([, stages]) => stages));
+  const cases = named.map(([what], i) => [what, results[i]]);
+  const awk = results[0];
   for (const [what, r] of cases) {
     rows.push({ trace: tr.name, what, wall: r.wall, mbps: bytes / 1e6 / r.wall, eps: events / r.wall, rss: fmtRss(r.rss), cpu: fmtCpu(r.cpu), cpuSum: r.cpu?.reduce((a, b) => a + b, 0), events, ratio: r.wall / awk.wall });
     log(`  ${what}: ${r.wall.toFixed(2)} s, ${(events / r.wall / 1e6).toFixed(2)} M events/s, CPU ${fmtCpu(r.cpu)} s, RSS ${fmtRss(r.rss)} MB, ${(r.wall / awk.wall).toFixed(2)}× awk`);
@@ -138,9 +141,7 @@ if (!SKIP4X) {
 // gzip: parsing the compressed fixture costs the plain parse plus the decompression.
 let gz;
 if (real) {
-  const plain = time([parse(real)]).wall;
-  const packed = time([parse(fixtureGz)]).wall;
-  const zcat = time([['gzip', '-dc', fixtureGz]]).wall;
+  const [plain, packed, zcat] = timeAll([[parse(real)], [parse(fixtureGz)], [['gzip', '-dc', fixtureGz]]]).map((r) => r.wall);
   gz = { plain, packed, zcat };
   log(`  gzip: plain ${plain.toFixed(2)} s, .gz ${packed.toFixed(2)} s, gzip -dc alone ${zcat.toFixed(2)} s`);
 }
@@ -177,7 +178,7 @@ if (WRITE) {
   for (const r of rows) md.push(`| ${r.trace} | \`${r.what.replace(/\|/g, "\\|")}\` | ${r.wall.toFixed(2)} | ${r.mbps.toFixed(0)} | ${Math.round(r.eps).toLocaleString('en-US')} | ${r.cpu} | ${r.rss} | ${r.ratio.toFixed(2)} |`);
   // The bound the CPU time puts on a pipeline: its stages cannot run faster than the cores can do their work.
   for (const r of rows.filter((x) => x.what.endsWith('mmio-replay') && x.cpuSum)) {
-    md.push('', `CPU bound, ${r.trace}: the three stages need ${r.cpuSum.toFixed(2)} s of CPU for ${r.events.toLocaleString('en-US')} access events, so on ${cpu.length} cores the pipeline cannot pass ${Math.round((r.events * cpu.length) / r.cpuSum).toLocaleString('en-US')} events/s however it is scheduled; it reached ${Math.round(r.eps).toLocaleString('en-US')}.`);
+    md.push('', `CPU bound, ${r.trace}, \`${r.what}\`: the three stages need ${r.cpuSum.toFixed(2)} s of CPU for ${r.events.toLocaleString('en-US')} access events, so on ${cpu.length} cores the pipeline cannot pass ${Math.round((r.events * cpu.length) / r.cpuSum).toLocaleString('en-US')} events/s however it is scheduled; it reached ${Math.round(r.eps).toLocaleString('en-US')}.`);
   }
   if (scale.length) {
     md.push('', 'Memory against trace length (`mmio-parse | mmio-filter | mmio-replay`, one run):', '', '| trace | wall s | peak RSS MB |', '|---|---:|---|');
