@@ -46,6 +46,7 @@ class Pool {
   private readonly waiting = new Map<number, { resolve: (r: Reply) => void; reject: (e: unknown) => void }>();
   private nextId = 0;
   private loading: number;
+  private closing = false;
 
   constructor(size: number, setup: WorkerSetup) {
     this.loading = size;
@@ -62,9 +63,14 @@ class Pool {
         this.waiting.delete(m.id);
         p?.resolve(m);
       });
-      w.on('error', (e) => {
+      const fail = (e: unknown) => {
         for (const p of this.waiting.values()) p.reject(e);
         this.waiting.clear();
+      };
+      w.on('error', fail);
+      // A worker that stops while blocks wait (it should not) must not leave them waiting forever.
+      w.on('exit', (code) => {
+        if (!this.closing) fail(new Error(`a parser thread stopped (exit code ${code})`));
       });
       this.workers.push(w);
     }
@@ -91,6 +97,7 @@ class Pool {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
