@@ -20,7 +20,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'also emit every other QEMU trace event as {"type":"event"}' })
     .option('strict', { type: 'boolean', default: false, describe: 'fail on lines that are not trace output (default: skip and count them)' })
     .option('lenient', { type: 'boolean', default: false, describe: 'skip malformed event lines with a warning (default: fail)' })
-    .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'threads that parse a large text trace (up to 16): 2 or more is faster, for more memory; the output is the same' })
+    .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'threads that parse a large text trace, this one included (up to 16): 2 or more is faster, for more memory; the output is the same' })
     .example('$0 vfiotrace.log | jq -c \'select(.region == 2)\'', 'parse a QEMU VFIO trace')
     .example('$0 mmiotrace.log.gz > events.ndjson', 'parse a compressed mmiotrace log')
     .parseAsync();

@@ -1,17 +1,18 @@
 /**
  * Parsing a large text trace on several cores. The input is cut into blocks of
  * whole lines (blocks.ts); once more than `inlineBytes` have been parsed here,
- * worker threads parse the blocks and this thread writes their output in
- * input order, so the result is the same as parsing line by line.
+ * worker threads parse blocks too, and this thread parses one whenever they
+ * have enough to do. Output is written in input order, so the result is the
+ * same as parsing line by line.
  *
  * QEMU lines stand alone, but an mmiotrace line depends on those before it
  * (PCIDEV, MAP), so a trace with mmiotrace lines is parsed in order here: a
- * block in which a worker meets one comes back unparsed, and it and every
- * later block are parsed in this thread, in order.
+ * block parsed out of order that holds one comes back unparsed, and it and
+ * every later block are parsed in this thread, in order.
  */
 import { Worker } from 'node:worker_threads';
 import { InputError } from '@mmio-tools/core';
-import { parseBlock, textBlocks, type BlockResult, type TextBlock } from './blocks.js';
+import { OUT_OF_ORDER, parseBlock, textBlocks, type BlockResult, type TextBlock } from './blocks.js';
 import { MmiotraceParser } from './mmiotrace.js';
 import { newStats, type MmiotraceLines, type ParseOptions, type ParseStats } from './parse.js';
 import type { BlockRequest, WorkerSetup } from './worker.js';
@@ -24,7 +25,7 @@ export interface TextSink {
 }
 
 export interface ParallelOptions {
-  /** Threads that parse; 1 parses everything in this thread. */
+  /** Threads that parse, this one included (so jobs - 1 workers); 1 parses everything here. */
   jobs: number;
   /** Bytes per block (default 1 MiB). */
   blockSize?: number;
@@ -78,6 +79,11 @@ class Pool {
 
   get size(): number {
     return this.workers.length;
+  }
+
+  /** Blocks sent and not yet back. */
+  get busy(): number {
+    return this.waiting.size;
   }
 
   /** Have all workers loaded their code? (About 70 ms, which this thread can spend parsing.) */
@@ -149,16 +155,21 @@ export async function parseTextParallel(chunks: AsyncIterable<Buffer>, file: str
   try {
     for await (const block of textBlocks(chunks, po.blockSize ?? 1 << 20)) {
       stats.lines = block.firstLine + block.lines - 1;
-      if (!ordered && !pool && parsedHere >= inlineBytes) pool = new Pool(po.jobs, { file, opts });
+      if (!ordered && !pool && parsedHere >= inlineBytes) pool = new Pool(po.jobs - 1, { file, opts });
       if (ordered || !pool || (inlineUntilReady && !pool.ready && queue.length === 0)) {
         while (queue.length > 0) await settle();
         await parseHere(block);
         continue;
       }
-      const reply = pool.run(block);
-      reply.catch(() => undefined); // a failure is reported when its turn comes, not as unhandled
-      queue.push(reply);
-      while (queue.length >= pool.size * 2) await settle();
+      if (pool.busy < pool.size * 2) {
+        const reply = pool.run(block);
+        reply.catch(() => undefined); // a failure is reported when its turn comes, not as unhandled
+        queue.push(reply);
+      } else {
+        // The workers have enough to do: parse this block here, out of order like theirs.
+        queue.push(Promise.resolve({ id: -1, block, res: parseBlock(block, file, opts, mmio && OUT_OF_ORDER) }));
+      }
+      while (queue.length > pool.size * 2 + 1) await settle();
     }
     while (queue.length > 0) await settle();
   } finally {
