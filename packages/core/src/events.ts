@@ -210,7 +210,7 @@ export function checkEvent(ev: unknown): string | undefined {
   if (typeof o.type !== 'string') return 'no "type" string';
   for (const k in o) {
     const kind = FIELD_KINDS.get(k);
-    if (kind === undefined) continue;
+    if (kind === undefined || o[k] === undefined) continue; // an absent field (scanEvent's objects have them as undefined)
     const [ok, what] = KIND_RULES[kind];
     if (!ok(o[k])) return `"${k}" must be ${what}, not ${JSON.stringify(o[k])}`;
   }
