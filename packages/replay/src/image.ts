@@ -108,16 +108,24 @@ export class SparseImage {
   }
 }
 
-/** The `width` bytes of a value, little- or big-endian; bits above the width are dropped. */
-export function valueBytes(value: bigint, width: number, bigEndian: boolean): Uint8Array {
+/**
+ * The `width` bytes of a value given as an event's `0x…` lowercase hex text,
+ * little- or big-endian; digits above the width are dropped. Read from the
+ * digits two at a time (no BigInt: this runs once per write).
+ */
+export function valueBytes(hex: string, width: number, bigEndian: boolean): Uint8Array {
   const out = new Uint8Array(width);
-  let v = value;
-  for (let i = 0; i < width; i++) {
-    out[bigEndian ? width - 1 - i : i] = Number(v & 0xffn);
-    v >>= 8n;
+  let end = hex.length; // the digits not used yet are hex[2, end)
+  for (let i = 0; i < width && end > 2; i++, end -= 2) {
+    const lo = digit(hex.charCodeAt(end - 1));
+    const hi = end > 3 ? digit(hex.charCodeAt(end - 2)) : 0;
+    out[bigEndian ? width - 1 - i : i] = (hi << 4) | lo;
   }
   return out;
 }
+
+/** The value of a lowercase hex digit. */
+const digit = (c: number) => (c <= 57 ? c - 48 : c - 87);
 
 /** The value stored in `bytes`, little- or big-endian. */
 export function bytesValue(bytes: Uint8Array, bigEndian: boolean): bigint {

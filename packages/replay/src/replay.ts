@@ -80,7 +80,7 @@ export class Replayer {
       if (typeof this.o.origin === 'bigint' && addr < this.o.origin) {
         throw new InputError(`write at ${at} is below the origin ${toHex(this.o.origin)} (try --origin min)`, file, line);
       }
-      slot.image.write(addr, valueBytes(BigInt(ev.value as string), width, this.o.bigEndian));
+      slot.image.write(addr, valueBytes(ev.value as string, width, this.o.bigEndian));
     } else if (this.o.verifyReads && slot) {
       const held = slot.image.read(addr, width);
       if (held === undefined) return;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,8 +55,8 @@ describe('replay', () => {
     const { out } = await replay([w('0x7ffffffff000', '0xdeadbeef', 4)], { origin: 'min' });
     expect(out[0]!.bytes).toEqual(Buffer.from([0xef, 0xbe, 0xad, 0xde]));
     const img = new SparseImage();
-    img.write(0x7ffffffff000n, valueBytes(1n, 4, false));
-    img.write(0x10n, valueBytes(1n, 4, false));
+    img.write(0x7ffffffff000n, valueBytes('0x1', 4, false));
+    img.write(0x10n, valueBytes('0x1', 4, false));
     expect(img.extents()).toEqual([[0x10n, 0x14n], [0x7ffffffff000n, 0x7ffffffff004n]]);
     // 0x10 .. 0x7ffffffff004 with origin 0 would be 128 TiB: the file is sparse, the process does not grow.
     const r = new Replayer(base, () => undefined);
@@ -80,6 +81,16 @@ describe('replay', () => {
     feed({ ...w('0x2', '0xa5', 1), type: 'read' });
     feed({ ...w('0x4', '0x1', 4), type: 'read' }); // never written: unknown, not reported
     expect(seen).toEqual(['0x0 0xa5a5a5a4 0xa5a5a5a5']);
+  });
+
+  it('valueBytes gives the low width bytes of any 64-bit value, either byte order', () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.constantFrom(1, 2, 4, 8), fc.boolean(), (v, width, bigEndian) => {
+        const le = Array.from({ length: width }, (_, i) => Number((v >> BigInt(8 * i)) & 0xffn));
+        expect([...valueBytes('0x' + v.toString(16), width, bigEndian)]).toEqual(bigEndian ? le.reverse() : le);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('--split names and --origin parsing', () => {
