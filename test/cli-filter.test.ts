@@ -27,6 +27,7 @@ describe('mmio-filter errors', () => {
     const r = await run('mmio-filter', [], '{"type":"write","offset":"0x0","width":4,"value":"0x1"}\n{"type":"write",\n');
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^mmio-filter: <stdin>:2: invalid JSON: /);
+    expect(r.stdout).toBe('{"type":"write","offset":"0x0","width":4,"value":"0x1"}\n'); // what came before
   });
 
   it('a schema violation is exit 1 with the field', async () => {

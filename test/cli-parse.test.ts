@@ -21,6 +21,7 @@ describe('mmio-parse CLI', () => {
     const r = await run('mmio-parse', [], '1@1.1:vfio_region_write  (0000:03:00.0:region2+0x0, 0x1, 4)\n1@1.2:vfio_region_write  (0000:03:00.0:region2+0x4, 0x1, 3)\n');
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('mmio-parse: <stdin>:2: vfio_region_write: width 3 is not 1, 2, 4 or 8\n');
+    expect(jsonLines(r.stdout)).toEqual([expect.objectContaining({ offset: '0x0', line: 1 })]);
   });
 
   it('summarises unrecognised lines in one stderr line, exit 0', async () => {

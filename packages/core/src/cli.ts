@@ -1,5 +1,6 @@
 import yargs, { type Argv } from 'yargs';
 import { InputError, UsageError, where } from './errors.js';
+import { flushPendingLines } from './output.js';
 
 export const VERSION = '0.1.0';
 
@@ -57,6 +58,7 @@ export function runCli(tool: string, main: (argv: string[]) => Promise<number | 
   };
   process.stdout.on('error', onStdoutError);
   const fail = (e: unknown) => {
+    flushPendingLines(); // the output before the failing input, all of it
     const { message, code } = describeError(tool, e);
     process.stderr.write(message + '\n');
     process.exitCode = code === 1 ? opts.failureCode ?? 1 : code;

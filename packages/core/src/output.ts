@@ -2,6 +2,18 @@ import type { Writable } from 'node:stream';
 
 const FLUSH_AT = 1 << 16;
 
+/** Every writer made, so that the error path can hand over what they hold (see flushPendingLines). */
+const writers = new Set<LineWriter>();
+
+/**
+ * Hand every writer's queued lines to its stream, without waiting. The CLI
+ * runner calls this before it reports an error, so that the output is exactly
+ * everything before the failing input, not whatever the last 64 KiB batch held.
+ */
+export function flushPendingLines(): void {
+  for (const w of writers) w.handOver();
+}
+
 /**
  * Batched line output: lines are concatenated and written in blocks of about 64 KiB,
  * which is much cheaper than one write per event. `flushIfFull` and `end`
@@ -10,7 +22,9 @@ const FLUSH_AT = 1 << 16;
 export class LineWriter {
   private buf = '';
 
-  constructor(private readonly dest: Writable) {}
+  constructor(private readonly dest: Writable) {
+    writers.add(this);
+  }
 
   /** Queue one line (without its newline). */
   line(text: string): void {
@@ -26,6 +40,13 @@ export class LineWriter {
   async block(data: string | Uint8Array): Promise<void> {
     await this.flush();
     if (!this.dest.write(data)) await waitDrain(this.dest);
+  }
+
+  /** Give what is queued to the stream now, without waiting for it to drain. */
+  handOver(): void {
+    if (this.buf.length === 0 || this.dest.destroyed) return;
+    this.dest.write(this.buf);
+    this.buf = '';
   }
 
   /** Write everything queued; wait if the destination is full. */
