@@ -1,7 +1,6 @@
 import { LineWriter, UsageError, cliParser, inputName, openInput, peekInput, stringifyEvent, warn } from '@mmio-tools/core';
-import { FORMATS, parseTrace, type Format, type ParseOptions, type ParseStats } from './parse.js';
+import { FORMATS, isSimpleInput, parseTrace, type Format, type ParseOptions, type ParseStats } from './parse.js';
 import { parseTextParallel } from './parallel.js';
-import { isSimpleTrace } from './simpletrace.js';
 
 const TOOL = 'mmio-parse';
 const MAX_WARNINGS = 20;
@@ -37,9 +36,8 @@ export async function main(argv: string[]): Promise<number> {
     const file = inputName(path);
     // One thread streams 64 KiB at a time; the parallel parser moves 1 MiB blocks.
     const { head, chunks } = await peekInput(openInput(path, jobs > 1 ? 1 << 20 : 1 << 16));
-    const simple = opts.format === 'simple' || (opts.format === 'auto' && head !== undefined && isSimpleTrace(head));
     let stats: ParseStats;
-    if (simple || jobs === 1) {
+    if (jobs === 1 || isSimpleInput(opts.format, head)) {
       stats = await parseTrace(chunks, file, opts, { event: (ev) => out.line(stringifyEvent(ev)), warn: onWarn, afterChunk: () => out.flushIfFull() });
     } else {
       stats = await parseTextParallel(chunks, file, opts, { write: (d) => out.block(d), warn: onWarn }, { jobs });

@@ -44,15 +44,19 @@ const shown = (line: string) => JSON.stringify(line.length > 80 ? line.slice(0, 
 export async function parseTrace(input: AsyncIterable<Buffer>, file: string, opts: ParseOptions, sink: ParseSink): Promise<ParseStats> {
   const { head, chunks } = await peekInput(input);
   const stats = newStats();
-  const simple = head !== undefined && isSimpleTrace(head);
-  if (opts.format === 'simple' || (opts.format === 'auto' && simple)) {
-    if (!simple && head !== undefined) throw new InputError('not a QEMU simpletrace file (no simpletrace header)', file);
+  if (isSimpleInput(opts.format, head)) {
+    if (head !== undefined && !isSimpleTrace(head)) throw new InputError('not a QEMU simpletrace file (no simpletrace header)', file);
     stats.format = 'simple';
     return parseSimple(chunks, file, opts, sink, stats);
   }
   const onLine = textLineParser(file, opts, sink, stats, opts.format === 'qemu' ? undefined : new MmiotraceParser());
   stats.lines = await forEachLine(chunks, onLine, sink.afterChunk?.bind(sink));
   return stats;
+}
+
+/** Is an input with this start (undefined: empty) read as a simpletrace binary under --format? */
+export function isSimpleInput(format: Format, head: Buffer | undefined): boolean {
+  return format === 'simple' || (format === 'auto' && head !== undefined && isSimpleTrace(head));
 }
 
 export const newStats = (): ParseStats => ({ format: 'text', lines: 0, events: 0, unrecognised: 0, malformed: 0 });
