@@ -75,11 +75,16 @@ export interface BlockResult {
 class NeedsOrder extends Error {}
 
 /** Stands in for the mmiotrace parser where blocks are parsed out of order. */
-export const OUT_OF_ORDER: MmiotraceLines = {
+const OUT_OF_ORDER: MmiotraceLines = {
   parseLine(): LineResult {
     throw new NeedsOrder();
   },
 };
+
+/** The mmiotrace reader of a block parsed out of order: none for --format qemu, else one that sends the block back. */
+export function outOfOrderLines(opts: ParseOptions): MmiotraceLines | undefined {
+  return opts.format === 'qemu' ? undefined : OUT_OF_ORDER;
+}
 
 /** Input is decoded, and output encoded, this many bytes at a time: small strings die young, which is cheap to collect. */
 const DECODE = 1 << 16;

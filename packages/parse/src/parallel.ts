@@ -12,7 +12,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { InputError } from '@mmio-tools/core';
-import { OUT_OF_ORDER, parseBlock, textBlocks, type BlockResult, type TextBlock } from './blocks.js';
+import { outOfOrderLines, parseBlock, textBlocks, type BlockResult, type TextBlock } from './blocks.js';
 import { MmiotraceParser } from './mmiotrace.js';
 import { newStats, type MmiotraceLines, type ParseOptions, type ParseStats } from './parse.js';
 import type { BlockRequest, WorkerSetup } from './worker.js';
@@ -167,7 +167,7 @@ export async function parseTextParallel(chunks: AsyncIterable<Buffer>, file: str
         queue.push(reply);
       } else {
         // The workers have enough to do: parse this block here, out of order like theirs.
-        queue.push(Promise.resolve({ id: -1, block, res: parseBlock(block, file, opts, mmio && OUT_OF_ORDER) }));
+        queue.push(Promise.resolve({ id: -1, block, res: parseBlock(block, file, opts, outOfOrderLines(opts)) }));
       }
       while (queue.length > pool.size * 2 + 1) await settle();
     }

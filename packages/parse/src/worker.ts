@@ -4,7 +4,7 @@
  * bytes transferred.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { OUT_OF_ORDER, parseBlock, type TextBlock } from './blocks.js';
+import { outOfOrderLines, parseBlock, type TextBlock } from './blocks.js';
 import type { ParseOptions } from './parse.js';
 
 export interface WorkerSetup {
@@ -19,9 +19,10 @@ export interface BlockRequest {
 
 const { file, opts } = workerData as WorkerSetup;
 parentPort!.postMessage('ready');
-parentPort!.on('message', async ({ id, block }: BlockRequest) => {
-  const res = parseBlock(block, file, opts, opts.format === 'qemu' ? undefined : OUT_OF_ORDER);
-    // The last piece may be small enough to sit in Buffer's shared pool: copy that one rather than move the pool.
+const mmio = outOfOrderLines(opts);
+parentPort!.on('message', ({ id, block }: BlockRequest) => {
+  const res = parseBlock(block, file, opts, mmio);
+  // The last piece may be small enough to sit in Buffer's shared pool: copy that one rather than move the pool.
   res.out = res.out.map((p) => (p.byteOffset === 0 && p.byteLength === p.buffer.byteLength ? p : new Uint8Array(p)));
   parentPort!.postMessage({ id, block, res }, [...res.out.map((p) => p.buffer as ArrayBuffer), block.bytes.buffer as ArrayBuffer]);
 });
