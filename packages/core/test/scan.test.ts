@@ -47,8 +47,11 @@ const accessEvent = fc.record(
     region: fc.nat(8),
     name: fc.constantFrom('e1000-mmio', 'héllo wörld', '🙂'),
     offset: hexText,
+    addr: hexText,
     width: fc.constantFrom(1, 2, 4, 8),
     value: hexText,
+    pc: hexText,
+    repeat: fc.integer({ min: 1, max: 1e9 }),
     t: fc.integer({ min: 1, max: 4e15 }).map((us) => us / 1e6),
     tid: fc.nat(),
     line: fc.nat(),
@@ -121,6 +124,7 @@ describe('scanEvent, the fast path of reading an event line', () => {
   it('leaves lines outside its shape to the full parser, which still reads or rejects them', () => {
     for (const line of [
       '{"type":"write", "offset":"0x1","width":4,"value":"0x2"}', // whitespace
+      '{"type":"write","width":4,"offset":"0x1","value":"0x2"}', // another order of the fields
       '{"type":"write","offset":"0x1","width":4,"value":"0x2","reg":"CTRL"}', // another field
       '{"type":"mark","text":"a\\"b"}', // an escape
       '{"type":"write","offset":"0x1","width":4,"value":"0x2","t":1e3}', // an exponent
