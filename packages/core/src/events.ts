@@ -130,28 +130,76 @@ const SRC = new Member(',"src":');
 const DEV = new Member(',"dev":');
 const NAME = new Member(',"name":');
 
-/** One event as one line of JSON, fields in the canonical order. */
+/** `,"key":` and a string field's JSON: the quotes go with the key, unless the value needs escapes (or is not a string). */
+function quoted(keyQuote: string, key: string, v: unknown): string {
+  return typeof v === 'string' && !NEEDS_ESCAPE.test(v) ? keyQuote + v + '"' : key + value(v);
+}
+
+/**
+ * One event as one line of JSON, fields in the canonical order. Unrolled, with
+ * the known fields' keys as literals: this runs once per event in every tool
+ * that writes events. Other fields are looked for only when the object has
+ * more keys than the known fields it has.
+ */
 export function stringifyEvent(ev: object): string {
   const o = ev as Record<string, unknown>;
   let s = TYPE.of(o.type);
   let v: unknown;
-  // Unrolled: this runs once per event in every tool that writes events.
-  if ((v = o.src) !== undefined) s += SRC.of(v);
-  if ((v = o.dev) !== undefined) s += DEV.of(v);
-  if ((v = o.region) !== undefined) s += ',"region":' + value(v);
-  if ((v = o.name) !== undefined) s += NAME.of(v);
-  if ((v = o.offset) !== undefined) s += ',"offset":' + value(v);
-  if ((v = o.addr) !== undefined) s += ',"addr":' + value(v);
-  if ((v = o.width) !== undefined) s += ',"width":' + value(v);
-  if ((v = o.value) !== undefined) s += ',"value":' + value(v);
-  for (const k in o) {
-    if (PLACED.has(k)) continue;
-    if ((v = o[k]) !== undefined) s += ',' + value(k) + ':' + value(v);
+  let known = o.type !== undefined ? 1 : 0;
+  if ((v = o.src) !== undefined) {
+    s += SRC.of(v);
+    known++;
   }
-  if ((v = o.t) !== undefined) s += ',"t":' + value(v);
-  if ((v = o.tid) !== undefined) s += ',"tid":' + value(v);
-  if ((v = o.line) !== undefined) s += ',"line":' + value(v);
-  return s + '}';
+  if ((v = o.dev) !== undefined) {
+    s += DEV.of(v);
+    known++;
+  }
+  if ((v = o.region) !== undefined) {
+    s += ',"region":' + value(v);
+    known++;
+  }
+  if ((v = o.name) !== undefined) {
+    s += NAME.of(v);
+    known++;
+  }
+  if ((v = o.offset) !== undefined) {
+    s += quoted(',"offset":"', ',"offset":', v);
+    known++;
+  }
+  if ((v = o.addr) !== undefined) {
+    s += quoted(',"addr":"', ',"addr":', v);
+    known++;
+  }
+  if ((v = o.width) !== undefined) {
+    s += ',"width":' + value(v);
+    known++;
+  }
+  if ((v = o.value) !== undefined) {
+    s += quoted(',"value":"', ',"value":', v);
+    known++;
+  }
+  let tail = '';
+  if ((v = o.t) !== undefined) {
+    tail += ',"t":' + value(v);
+    known++;
+  }
+  if ((v = o.tid) !== undefined) {
+    tail += ',"tid":' + value(v);
+    known++;
+  }
+  if ((v = o.line) !== undefined) {
+    tail += ',"line":' + value(v);
+    known++;
+  }
+  let keys = 0;
+  for (const _ in o) keys++;
+  if (keys !== known) {
+    for (const k in o) {
+      if (PLACED.has(k)) continue;
+      if ((v = o[k]) !== undefined) s += ',' + value(k) + ':' + value(v);
+    }
+  }
+  return s + tail + '}';
 }
 
 const HEX = /^0x[0-9a-f]+$/;

@@ -146,3 +146,26 @@ describe('scanEvent, the fast path of reading an event line', () => {
     }
   });
 });
+
+describe('stringifyEvent', () => {
+  const key = fc.oneof(fc.constantFrom('type', 'src', 'dev', 'region', 'name', 'offset', 'addr', 'width', 'value', 'pc', 'repeat', 't', 'tid', 'line', 'text', 'reg'), fc.string().filter((k) => !/^\d+$/.test(k))); // (JSON.parse puts integer keys first)
+  const anyValue = fc.oneof(anyString, anyNumber, fc.constant(undefined), fc.boolean(), fc.array(fc.nat(), { maxLength: 3 }));
+
+  it('writes the JSON of the defined fields: type, the leading fields, any others in object order, then t, tid, line', () => {
+    const LEADING = ['type', 'src', 'dev', 'region', 'name', 'offset', 'addr', 'width', 'value'];
+    const TRAILING = ['t', 'tid', 'line'];
+    fc.assert(
+      fc.property(fc.oneof(accessEvent.map((ev) => ({ ...ev }) as Record<string, unknown>), fc.dictionary(key, anyValue)), fc.dictionary(key, anyValue, { maxKeys: 3 }), (base, more) => {
+        const ev: Record<string, unknown> = { ...base, ...more };
+        ev.type ??= 'write';
+        const line = stringifyEvent(ev);
+        const want = JSON.parse(JSON.stringify(ev)) as Record<string, unknown>; // undefined fields dropped, -0 as 0
+        expect(JSON.parse(line)).toEqual(want);
+        const keys = Object.keys(want);
+        const order = [...LEADING.filter((k) => k in want), ...keys.filter((k) => !LEADING.includes(k) && !TRAILING.includes(k)), ...TRAILING.filter((k) => k in want)];
+        expect(Object.keys(JSON.parse(line))).toEqual(order);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
