@@ -135,6 +135,37 @@ function quoted(keyQuote: string, key: string, v: unknown): string {
   return typeof v === 'string' && !NEEDS_ESCAPE.test(v) ? keyQuote + v + '"' : key + value(v);
 }
 
+/** The first fields (type to name) of the last event written, their text and how many there were: they repeat from one event to the next. */
+let hType: unknown, hSrc: unknown, hDev: unknown, hRegion: unknown, hName: unknown;
+let headText = '';
+let headKnown = 0;
+
+/** The text of an event's first fields, type to name (sets headKnown to how many it has). */
+function head(o: Record<string, unknown>): string {
+  if (o.type === hType && o.src === hSrc && o.dev === hDev && o.region === hRegion && o.name === hName) return headText;
+  let v: unknown;
+  let s = TYPE.of((hType = o.type));
+  let known = hType !== undefined ? 1 : 0;
+  if ((v = hSrc = o.src) !== undefined) {
+    s += SRC.of(v);
+    known++;
+  }
+  if ((v = hDev = o.dev) !== undefined) {
+    s += DEV.of(v);
+    known++;
+  }
+  if ((v = hRegion = o.region) !== undefined) {
+    s += ',"region":' + value(v);
+    known++;
+  }
+  if ((v = hName = o.name) !== undefined) {
+    s += NAME.of(v);
+    known++;
+  }
+  headKnown = known;
+  return (headText = s);
+}
+
 /**
  * One event as one line of JSON, fields in the canonical order. Unrolled, with
  * the known fields' keys as literals: this runs once per event in every tool
@@ -143,25 +174,9 @@ function quoted(keyQuote: string, key: string, v: unknown): string {
  */
 export function stringifyEvent(ev: object): string {
   const o = ev as Record<string, unknown>;
-  let s = TYPE.of(o.type);
+  let s = head(o);
+  let known = headKnown;
   let v: unknown;
-  let known = o.type !== undefined ? 1 : 0;
-  if ((v = o.src) !== undefined) {
-    s += SRC.of(v);
-    known++;
-  }
-  if ((v = o.dev) !== undefined) {
-    s += DEV.of(v);
-    known++;
-  }
-  if ((v = o.region) !== undefined) {
-    s += ',"region":' + value(v);
-    known++;
-  }
-  if ((v = o.name) !== undefined) {
-    s += NAME.of(v);
-    known++;
-  }
   if ((v = o.offset) !== undefined) {
     s += quoted(',"offset":"', ',"offset":', v);
     known++;
