@@ -136,7 +136,7 @@ function quoted(keyQuote: string, key: string, v: unknown): string {
 }
 
 /** The first fields (type to name) of the last event written, their text and how many there were: they repeat from one event to the next. */
-let hType: unknown, hSrc: unknown, hDev: unknown, hRegion: unknown, hName: unknown;
+let hType: unknown = Symbol('none'), hSrc: unknown, hDev: unknown, hRegion: unknown, hName: unknown;
 let headText = '';
 let headKnown = 0;
 
