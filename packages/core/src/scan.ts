@@ -6,9 +6,10 @@
  * built below from the schema's field kinds, which checks the schema as it
  * matches. V8 compiles it to machine code: it is about twice as fast as the
  * hand-written scan of the characters in JavaScript it replaced, and more than
- * four times as fast as `JSON.parse` plus `checkEvent`. Any other line — other event types, fields or
- * field orders, escapes, whitespace, exponents, signs, or anything invalid — is
- * left to `JSON.parse` and `checkEvent`, which decide and word the error. So
+ * four times as fast as `JSON.parse` plus `checkEvent`. Any other line — other
+ * event types, fields or field orders, escapes, whitespace, exponents, signs,
+ * or anything invalid — is left to `JSON.parse` and `checkEvent`, which
+ * decide and word the error. So
  * this accepts a subset of what they accept, with the same values (tested
  * against them in packages/core/test).
  */
@@ -41,13 +42,14 @@ const LINE = new RegExp(
     '\\}$',
 );
 
-/** A captured integer (plain digits, at most 15) or time as a number (undefined: the line does not have the field). */
+/** A captured integer (plain digits, at most 15) as a number; undefined when the line does not have the field. */
 function int(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   let n = 0;
   for (let i = 0; i < text.length; i++) n = n * 10 + text.charCodeAt(i) - 48;
   return n;
 }
+/** A captured time as a number, exactly as JSON.parse reads it; undefined when the line does not have it. */
 const time = (text: string | undefined) => (text === undefined ? undefined : decimalNumber(text, 0, text.length));
 
 /**
@@ -57,7 +59,8 @@ const time = (text: string | undefined) => (text === undefined ? undefined : dec
  */
 export function scanEvent(raw: string): Ev | undefined {
   const m = LINE.exec(raw);
-  // Groups: 1 type, then FIELDS in order; an access has an offset (6) or an address (7).
+  // Groups: 1 type, then FIELDS in order (so the numbers below follow LEADING_FIELDS and
+  // TRAILING_FIELDS); an access has an offset (6) or an address (7).
   if (m === null || (m[6] === undefined && m[7] === undefined)) return undefined;
   return {
     type: m[1]!,
