@@ -10,3 +10,4 @@ export * from './atomic.js';
 export * from './range.js';
 export * from './number.js';
 export * from './scan.js';
+export * from './pci.js';

@@ -1,4 +1,4 @@
-import { EVENT_TYPES, UsageError, parseNumber, parseRange, type Range } from '@mmio-tools/core';
+import { EVENT_TYPES, UsageError, canonicalDev, parseNumber, parseRange, type Range } from '@mmio-tools/core';
 
 /** What mmio-filter selects on; every list matches any of its items. */
 export interface FilterOptions {
@@ -33,15 +33,6 @@ export function items(v: unknown): string[] {
   if (v === undefined || v === null || v === false) return [];
   const arr = Array.isArray(v) ? v : [v];
   return arr.flatMap((x) => String(x).split(',')).map((s) => s.trim()).filter((s) => s.length > 0);
-}
-
-const SHORT_PCI = /^[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$/;
-
-/** `03:00.0` and `0000:03:00.0` both select 0000:03:00.0. */
-export function normalizeDevArg(d: string): string {
-  if (SHORT_PCI.test(d)) return '0000:' + d.toLowerCase();
-  if (/^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$/.test(d)) return d.toLowerCase();
-  return d;
 }
 
 /** A shell-style glob (`*`, `?`, `[…]`) as an anchored RegExp. */
@@ -93,7 +84,7 @@ export function parseFilterOptions(o: RawOptions): FilterOptions {
     opts.types = new Set(types);
   }
   const devs = items(o.dev);
-  if (devs.length) opts.devs = new Set(devs.map(normalizeDevArg));
+  if (devs.length) opts.devs = new Set(devs.map(canonicalDev));
   const regions = items(o.region);
   if (regions.length) {
     opts.regions = new Set(

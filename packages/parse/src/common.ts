@@ -1,4 +1,4 @@
-import { decimalNumber, type MmioEvent } from '@mmio-tools/core';
+import { canonicalDev, decimalNumber, type MmioEvent } from '@mmio-tools/core';
 
 /** A line that names a known trace event but breaks its format. */
 export class MalformedLine extends Error {
@@ -21,21 +21,22 @@ export function checkWidth(event: string, w: number): number {
   return w;
 }
 
-const SHORT_PCI = /^[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$/;
-const FULL_PCI = /^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$/;
-
-/** `03:00.0` becomes `0000:03:00.0`; PCI addresses are lowercased; other names stay as printed. */
+/** canonicalDev, for the names of a trace: accesses come in long runs to one device, so the last result is kept. */
 export function normalizeDev(name: string): string {
-  if (name === lastDev) return lastNormal;
-  lastDev = name;
-  if (FULL_PCI.test(name)) lastNormal = name.toLowerCase();
-  else if (SHORT_PCI.test(name)) lastNormal = '0000:' + name.toLowerCase();
-  else lastNormal = name;
+  if (name !== lastDev) {
+    lastDev = name;
+    lastNormal = canonicalDev(name);
+  }
   return lastNormal;
 }
 /** The last name normalized and its result: accesses come in long runs to one device. */
 let lastDev = '';
 let lastNormal = '';
+
+/** A line (or part of one) as an error message quotes it: at most 80 characters, cut with `...`. */
+export function excerpt(text: string): string {
+  return text.length > 80 ? text.slice(0, 77) + '...' : text;
+}
 
 /** `sec` and `usec` digit strings to seconds. */
 export function seconds(sec: string, frac: string): number {
