@@ -1,5 +1,5 @@
 import { InputError, forEachLine, peekInput, type MmioEvent } from '@mmio-tools/core';
-import { MalformedLine, SKIP, type LineResult } from './common.js';
+import { MalformedLine, SKIP, excerpt, type LineResult } from './common.js';
 import { MmiotraceParser, looksLikeMmiotrace } from './mmiotrace.js';
 import { parseQemuLine } from './qemu.js';
 import { decodeSimpleTrace, isSimpleTrace } from './simpletrace.js';
@@ -38,7 +38,6 @@ export interface ParseSink {
   afterChunk?(): Promise<void> | void;
 }
 
-const shown = (line: string) => JSON.stringify(line.length > 80 ? line.slice(0, 77) + '...' : line);
 
 /** Parse one trace (already gunzipped) in any supported format. */
 export async function parseTrace(input: AsyncIterable<Buffer>, file: string, opts: ParseOptions, sink: ParseSink): Promise<ParseStats> {
@@ -87,7 +86,7 @@ export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink
     }
     if (r === undefined) {
       if (line.trim().length === 0) return;
-      if (opts.strict) throw new InputError(`unrecognised line ${shown(line)}`, file, lineNo);
+      if (opts.strict) throw new InputError(`unrecognised line ${JSON.stringify(excerpt(line))}`, file, lineNo);
       stats.unrecognised++;
       stats.firstUnrecognised ??= lineNo;
       return;

@@ -5,7 +5,7 @@
  * system/trace-events.
  */
 import { decimalNumber, hexLiteral, scaledDecimal, type AccessEvent, type MmioEvent } from '@mmio-tools/core';
-import { MalformedLine, SKIP, checkWidth, normalizeDev, seconds, type LineResult } from './common.js';
+import { MalformedLine, SKIP, checkWidth, excerpt, normalizeDev, seconds, type LineResult } from './common.js';
 
 interface Prefix {
   t?: number;
@@ -48,8 +48,7 @@ const MEM_OPS = new RegExp(`^cpu -?\\d+ mr \\S+ addr ${HEX} value ${HEX} size (\
 function match(re: RegExp, event: string, args: string): RegExpExecArray {
   const m = re.exec(args);
   if (!m) {
-    const shown = args.length > 80 ? args.slice(0, 77) + '...' : args;
-    throw new MalformedLine(`${event}: cannot read arguments ${JSON.stringify(shown.trim())}`);
+    throw new MalformedLine(`${event}: cannot read arguments ${JSON.stringify(excerpt(args).trim())}`);
   }
   return m;
 }
