@@ -4,8 +4,9 @@
  * VFIO tracing. Their README states what must hold; these tests prove it.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { openInput, type AccessEvent, type MmioEvent } from '@mmio-tools/core';
+import { openInput, stringifyEvent, type AccessEvent, type MmioEvent } from '@mmio-tools/core';
 import { parseTrace } from '@mmio-tools/parse';
 import { FIXTURES } from './helpers/util.js';
 
@@ -77,5 +78,26 @@ describe('real e1000 probe traces', () => {
     expect(cfg).toHaveLength(173);
     expect(cfg.every((e) => e.region === 7)).toBe(true);
     expect([...new Set(acc.map((e) => e.tid))].sort()).toEqual([141, 145]);
+  });
+
+  it('the fast path of mmio-parse writes the same NDJSON as the event objects, and takes nearly every line', async () => {
+    for (const [name, parsed] of [['qemu-memory-ops.log.gz', memops], ['qemu-vfio.log', vfio]] as const) {
+      const general = createHash('sha256');
+      for (const e of parsed.events) general.update(stringifyEvent(e) + '\n');
+      const fast = createHash('sha256');
+      let texts = 0;
+      await parseTrace(openInput(join(FIXTURES, name)), name, { format: 'auto', all: false, strict: true, lenient: false }, {
+        event: (e) => fast.update(stringifyEvent(e) + '\n'),
+        text: (line) => {
+          texts++;
+          fast.update(line + '\n');
+        },
+        warn: (w) => {
+          throw new Error(w);
+        },
+      });
+      expect(fast.digest('hex')).toBe(general.digest('hex'));
+      expect(texts / parsed.events.length).toBeGreaterThan(0.98);
+    }
   });
 });

@@ -95,14 +95,14 @@ export function parseBlock(block: TextBlock, file: string, opts: ParseOptions, m
   const res: BlockResult = { out: [], stats: newStats(), warnings: [] };
   const pieces = res.out;
   let text = '';
-  const event = (ev: MmioEvent) => {
-    text += stringifyEvent(ev) + '\n';
+  const line = (json: string) => {
+    text += json + '\n';
     if (text.length >= PIECE) {
       pieces.push(Buffer.from(text)); // a new ArrayBuffer (only small ones come from the shared pool)
       text = '';
     }
   };
-  const onLine = textLineParser(file, opts, { event, warn: (m) => res.warnings.push(m) }, res.stats, mmio);
+  const onLine = textLineParser(file, opts, { event: (ev: MmioEvent) => line(stringifyEvent(ev)), text: line, warn: (m) => res.warnings.push(m) }, res.stats, mmio);
   const bytes = Buffer.from(block.bytes.buffer, block.bytes.byteOffset, block.bytes.byteLength);
   try {
     const lines = new LineSplitter(onLine, block.firstLine - 1);

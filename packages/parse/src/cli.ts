@@ -38,7 +38,7 @@ export async function main(argv: string[]): Promise<number> {
     const { head, chunks } = await peekInput(openInput(path, jobs > 1 ? 1 << 20 : 1 << 16));
     let stats: ParseStats;
     if (jobs === 1 || isSimpleInput(opts.format, head)) {
-      stats = await parseTrace(chunks, file, opts, { event: (ev) => out.line(stringifyEvent(ev)), warn: onWarn, afterChunk: () => out.flushIfFull() });
+      stats = await parseTrace(chunks, file, opts, { event: (ev) => out.line(stringifyEvent(ev)), text: (line) => out.line(line), warn: onWarn, afterChunk: () => out.flushIfFull() });
     } else {
       stats = await parseTextParallel(chunks, file, opts, { write: (d) => out.block(d), warn: onWarn }, { jobs });
     }

@@ -1,7 +1,7 @@
 import { InputError, forEachLine, peekInput, type MmioEvent } from '@mmio-tools/core';
 import { MalformedLine, SKIP, excerpt, type LineResult } from './common.js';
 import { MmiotraceParser, looksLikeMmiotrace } from './mmiotrace.js';
-import { parseQemuLine } from './qemu.js';
+import { accessLine, parseQemuLine } from './qemu.js';
 import { decodeSimpleTrace, isSimpleTrace } from './simpletrace.js';
 
 export const FORMATS = ['auto', 'qemu', 'mmiotrace', 'simple'] as const;
@@ -32,6 +32,11 @@ export interface ParseStats {
 export interface ParseSink {
   /** Each event, in input order, with `line` set. */
   event(ev: MmioEvent): void;
+  /**
+   * Give this to have the common QEMU access lines as their NDJSON text (see
+   * accessLine), without an event object: they then come here, not to `event`.
+   */
+  text?(line: string): void;
   /** A warning about the input (lenient mode). */
   warn(message: string): void;
   /** Called between input chunks; await output backpressure here. */
@@ -71,8 +76,17 @@ export interface MmiotraceLines {
  */
 export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink, stats: ParseStats, mmio: MmiotraceLines | undefined): (line: string, lineNo: number) => void {
   const qemu = opts.format !== 'mmiotrace';
+  const text = qemu ? sink.text?.bind(sink) : undefined;
   return (line, lineNo) => {
     if (line.length === 0) return;
+    if (text !== undefined) {
+      const json = accessLine(line, lineNo);
+      if (json !== undefined) {
+        stats.events++;
+        text(json);
+        return;
+      }
+    }
     let r: LineResult;
     try {
       if (mmio && looksLikeMmiotrace(line)) r = mmio.parseLine(line);

@@ -6,6 +6,11 @@ import { SimpleTraceWriter } from '../../../test/helpers/simpletrace.js';
 
 const DEFAULTS: ParseOptions = { format: 'auto', all: false, strict: false, lenient: false };
 
+/**
+ * Parse with event objects only, and again with the fast path's text lines
+ * (as mmio-parse does): the two must give the same NDJSON, so every test here
+ * holds the fast path to the general one.
+ */
 async function parse(data: string | Buffer, opts: Partial<ParseOptions> = {}) {
   const events: MmioEvent[] = [];
   const warnings: string[] = [];
@@ -13,7 +18,16 @@ async function parse(data: string | Buffer, opts: Partial<ParseOptions> = {}) {
     event: (e) => events.push(e),
     warn: (w) => warnings.push(w),
   });
-  return { events: events.map((e) => JSON.parse(stringifyEvent(e))), stats, warnings };
+  const lines = events.map((e) => stringifyEvent(e));
+  const fast: string[] = [];
+  const fastStats = await parseTrace(maybeGunzip(chunksOf(data)), 'trace.log', { ...DEFAULTS, ...opts }, {
+    event: (e) => fast.push(stringifyEvent(e)),
+    text: (line) => fast.push(line),
+    warn: () => undefined,
+  });
+  expect(fast).toEqual(lines);
+  expect(fastStats).toEqual(stats);
+  return { events: lines.map((l) => JSON.parse(l)), stats, warnings };
 }
 
 async function parseError(data: string, opts: Partial<ParseOptions> = {}): Promise<string> {
