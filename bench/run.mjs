@@ -4,6 +4,8 @@
  * npm run bench — times mmio-parse, parse | filter and parse | filter | replay against an awk
  * baseline (bench/baseline.awk) on a generated 2M-line VFIO trace and on the real 1.5M-line
  * QEMU trace of ../shared/fixtures/real/e1000-probe, and writes the table to docs/performance.md.
+ * On the generated trace it also times the floor (bench/floor): the same three jobs written with
+ * nothing but the least work a Node program must do, to show what Node can reach on this machine.
  *
  *   node bench/run.mjs [--runs N] [--no-write] [--skip-4x]
  *
@@ -89,6 +91,7 @@ const time = (stages, runs = RUNS) => timeAll([stages], runs)[0];
 const parse = (file, ...a) => [join(BIN, 'mmio-parse'), ...a, file];
 const filter = (...a) => [join(BIN, 'mmio-filter'), ...a];
 const replayTo = (out) => [join(BIN, 'mmio-replay'), '-o', out];
+const floorStage = (script, ...a) => [process.execPath, join(ROOT, 'bench', 'floor', script), ...a];
 const countEvents = (file) => Number(execFileSync('sh', ['-c', `${sh(join(BIN, 'mmio-parse'))} ${sh(file)} | ${sh(join(BIN, 'mmio-filter'))} --type read,write --count`]).toString().trim());
 
 const fixtureGz = resolve(ROOT, '..', 'shared', 'fixtures', 'real', 'e1000-probe', 'qemu-memory-ops.log.gz');
@@ -98,7 +101,7 @@ if (!real) log(`note: ${fixtureGz} not found; the real trace is left out`);
 
 const image = join(tmpdir(), `mmio-bench-${process.pid}.bin`);
 const traces = [
-  { name: 'generated VFIO, 2M lines', file: gen, filterArgs: ['--dev', '0000:03:00.0', '--region', '2'] },
+  { name: 'generated VFIO, 2M lines', file: gen, filterArgs: ['--dev', '0000:03:00.0', '--region', '2'], floor: ['0000:03:00.0', '2'] },
   ...(real ? [{ name: 'real e1000 QEMU memory ops, 1.5M lines', file: real, filterArgs: ['--name', 'e1000-mmio'] }] : []),
 ];
 
@@ -117,6 +120,13 @@ for (const tr of traces) {
     [`mmio-parse | mmio-filter ${tr.filterArgs.join(' ')}`, [parse(tr.file), filter(...tr.filterArgs)]],
     ['mmio-parse | mmio-filter | mmio-replay', [parse(tr.file), filter(...tr.filterArgs, '--type', 'write'), replayTo(image)]],
     ['mmio-parse --jobs 2 | mmio-filter | mmio-replay', [parse(tr.file, '--jobs', '2'), filter(...tr.filterArgs, '--type', 'write'), replayTo(image)]],
+    // The floor: the same jobs done with nothing but the least work (bench/floor), for the VFIO trace.
+    ...(tr.floor
+      ? [
+          ['floor: bench/floor/parse.mjs', [floorStage('parse.mjs', tr.file)]],
+          ['floor: parse.mjs | filter.mjs | replay.mjs', [floorStage('parse.mjs', tr.file), floorStage('filter.mjs', ...tr.floor), floorStage('replay.mjs', image)]],
+        ]
+      : []),
   ];
   const results = timeAll(named.map(([, stages]) => stages));
   const cases = named.map(([what], i) => [what, results[i]]);
@@ -177,7 +187,7 @@ if (WRITE) {
   md.push('| trace | command | wall s | MB/s | access events/s | CPU s | peak RSS MB | time / awk |', '|---|---|---:|---:|---:|---|---|---:|');
   for (const r of rows) md.push(`| ${r.trace} | \`${r.what.replace(/\|/g, "\\|")}\` | ${r.wall.toFixed(2)} | ${r.mbps.toFixed(0)} | ${Math.round(r.eps).toLocaleString('en-US')} | ${r.cpu} | ${r.rss} | ${r.ratio.toFixed(2)} |`);
   // The bound the CPU time puts on a pipeline: its stages cannot run faster than the cores can do their work.
-  for (const r of rows.filter((x) => x.what.endsWith('mmio-replay') && x.cpuSum)) {
+  for (const r of rows.filter((x) => x.what.endsWith('replay') && x.cpuSum)) {
     md.push('', `CPU bound, ${r.trace}, \`${r.what}\`: the three stages need ${r.cpuSum.toFixed(2)} s of CPU for ${r.events.toLocaleString('en-US')} access events, so on ${cpu.length} cores the pipeline cannot pass ${Math.round((r.events * cpu.length) / r.cpuSum).toLocaleString('en-US')} events/s however it is scheduled; it reached ${Math.round(r.eps).toLocaleString('en-US')}.`);
   }
   if (scale.length) {
