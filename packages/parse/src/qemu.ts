@@ -222,8 +222,17 @@ export function parseQemuLine(line: string, all: boolean): LineResult {
 const C_HEX = '(0x(?:0|[1-9a-f][0-9a-f]*))';
 const C_INT = '(0|[1-9]\\d{0,14})';
 const C_TEXT = '[^"\\\\\\u0000-\\u001f\\ud800-\\udfff]';
+/**
+ * A time that JSON prints as it is written: under 4·10^9 seconds, 1 to 6
+ * decimals, the last not 0. Such a decimal D reads as the double x nearest it,
+ * and String(x) is D again: doubles below 2^32 are less than 10^-6 apart, so
+ * no decimal with fewer digits (at least 10^-6 from D) reads as x, and none
+ * with as many is nearer to x than D; and 10^-6 ≤ x < 10^21 prints in plain
+ * notation. (Any other time is read and printed as the general path does.)
+ */
+const C_TIME = '((?:0|[1-9]\\d{0,8}|[1-3]\\d{9})\\.\\d{0,5}[1-9])';
 const FAST = new RegExp(
-  `^(?:${C_INT}@((?:0|[1-9]\\d{0,14})\\.\\d+):)?` +
+  `^(?:${C_INT}@(?:${C_TIME}|((?:0|[1-9]\\d{0,14})\\.\\d+)):)?` +
     '(?:' +
     `vfio_region_write  \\((${C_TEXT}+?):region${C_INT}\\+${C_HEX}, ${C_HEX}, ([1248])\\)` +
     `|vfio_region_read  \\((${C_TEXT}+?):region${C_INT}\\+${C_HEX}, ([1248])\\) = ${C_HEX}` +
@@ -231,9 +240,10 @@ const FAST = new RegExp(
     ')$',
 );
 
-/** The `,"t":…,"tid":…` of a fast-path line, or nothing when it has no prefix. */
-function fastTime(tid: string | undefined, t: string | undefined): string {
-  return tid === undefined ? '' : `,"t":${numberText(decimalNumber(t!, 0, t!.length))},"tid":${tid}`;
+/** The `,"t":…,"tid":…` of a fast-path line, or nothing when it has no prefix; `plain` is a time JSON prints as it is (C_TIME). */
+function fastTime(tid: string | undefined, plain: string | undefined, t: string | undefined): string {
+  if (tid === undefined) return '';
+  return `,"t":${plain ?? numberText(decimalNumber(t!, 0, t!.length))},"tid":${tid}`;
 }
 
 /**
@@ -245,15 +255,15 @@ function fastTime(tid: string | undefined, t: string | undefined): string {
 export function accessLine(line: string, lineNo: number): string | undefined {
   const m = FAST.exec(line);
   if (m === null) return undefined;
-  // Groups: 1 tid, 2 time; write 3 dev, 4 region, 5 offset, 6 value, 7 width;
-  // read 8 dev, 9 region, 10 offset, 11 width, 12 value; memory 13 type, 14 addr, 15 value, 16 width, 17 name.
-  const time = fastTime(m[1], m[2]);
-  if (m[3] !== undefined) {
-    return `{"type":"write","src":"vfio","dev":"${normalizeDev(m[3])}","region":${m[4]},"offset":"${m[5]}","width":${m[7]},"value":"${m[6]}"${time},"line":${lineNo}}`;
+  // Groups: 1 tid, 2 or 3 time; write 4 dev, 5 region, 6 offset, 7 value, 8 width;
+  // read 9 dev, 10 region, 11 offset, 12 width, 13 value; memory 14 type, 15 addr, 16 value, 17 width, 18 name.
+  const time = fastTime(m[1], m[2], m[3]);
+  if (m[4] !== undefined) {
+    return `{"type":"write","src":"vfio","dev":"${normalizeDev(m[4])}","region":${m[5]},"offset":"${m[6]}","width":${m[8]},"value":"${m[7]}"${time},"line":${lineNo}}`;
   }
-  if (m[8] !== undefined) {
-    return `{"type":"read","src":"vfio","dev":"${normalizeDev(m[8])}","region":${m[9]},"offset":"${m[10]}","width":${m[11]},"value":"${m[12]}"${time},"line":${lineNo}}`;
+  if (m[9] !== undefined) {
+    return `{"type":"read","src":"vfio","dev":"${normalizeDev(m[9])}","region":${m[10]},"offset":"${m[11]}","width":${m[12]},"value":"${m[13]}"${time},"line":${lineNo}}`;
   }
-  const name = m[17] === undefined ? '' : `,"name":"${m[17]}"`;
-  return `{"type":"${m[13]}","src":"memory"${name},"addr":"${m[14]}","width":${m[16]},"value":"${m[15]}"${time},"line":${lineNo}}`;
+  const name = m[18] === undefined ? '' : `,"name":"${m[18]}"`;
+  return `{"type":"${m[14]}","src":"memory"${name},"addr":"${m[15]}","width":${m[17]},"value":"${m[16]}"${time},"line":${lineNo}}`;
 }
