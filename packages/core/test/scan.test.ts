@@ -97,6 +97,20 @@ describe('scanEvent, the fast path of reading an event line', () => {
     );
   });
 
+  it('reads a time of any digits exactly as JSON.parse does, also in runs within one second', () => {
+    const whole = fc.oneof(fc.constantFrom('0', '1581830830', '4294967296', '999999999999999'), fc.bigInt({ min: 1n, max: 10n ** 15n - 1n }).map(String));
+    const frac = fc.oneof(fc.constant(undefined), fc.stringMatching(/^\d{1,25}$/));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(whole, frac), { minLength: 1, maxLength: 5 }), (times) => {
+        for (const [w, f] of times) {
+          const line = `{"type":"read","offset":"0x0","width":1,"value":"0x0","t":${w}${f === undefined ? '' : '.' + f}}`;
+          expect(scanEvent(line)?.t).toBe(JSON.parse(line).t);
+        }
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('accepts only what JSON.parse and checkEvent accept, with the same values', () => {
     const lines = fc.oneof(
       anyEvent.map((ev) => JSON.stringify(ev)),
