@@ -187,7 +187,7 @@ if (WRITE) {
   md.push('| trace | command | wall s | MB/s | access events/s | CPU s | peak RSS MB | time / awk |', '|---|---|---:|---:|---:|---|---|---:|');
   for (const r of rows) md.push(`| ${r.trace} | \`${r.what.replace(/\|/g, "\\|")}\` | ${r.wall.toFixed(2)} | ${r.mbps.toFixed(0)} | ${Math.round(r.eps).toLocaleString('en-US')} | ${r.cpu} | ${r.rss} | ${r.ratio.toFixed(2)} |`);
   // The bound the CPU time puts on a pipeline: its stages cannot run faster than the cores can do their work.
-  for (const r of rows.filter((x) => x.what.endsWith('replay') && x.cpuSum)) {
+  for (const r of rows.filter((x) => /replay(\.mjs)?$/.test(x.what) && x.cpuSum)) {
     md.push('', `CPU bound, ${r.trace}, \`${r.what}\`: the three stages need ${r.cpuSum.toFixed(2)} s of CPU for ${r.events.toLocaleString('en-US')} access events, so on ${cpu.length} cores the pipeline cannot pass ${Math.round((r.events * cpu.length) / r.cpuSum).toLocaleString('en-US')} events/s however it is scheduled; it reached ${Math.round(r.eps).toLocaleString('en-US')}.`);
   }
   if (scale.length) {
