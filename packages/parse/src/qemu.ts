@@ -36,14 +36,37 @@ type Handler = (args: string, p: Prefix) => MmioEvent;
 
 /** A `0x…` number, captured with its prefix (a canonical one is then used as it is). */
 const HEX = '(0x[0-9a-fA-F]+)';
-const VFIO_WRITE = new RegExp(`^\\s*\\((.+?):region(\\d+)\\+${HEX}, ${HEX}, (-?\\d+)\\)\\s*$`);
-const VFIO_READ = new RegExp(`^\\s*\\((.+?):region(\\d+)\\+${HEX}, (-?\\d+)\\) = ${HEX}\\s*$`);
+
+/** The pattern of each field in the arguments below, each a capturing group but `dev` and `name` (captured there). */
+interface ArgFields {
+  dev: string;
+  region: string;
+  hex: string;
+  /** The width of a VFIO access. */
+  width: string;
+  /** The size of a memory_region_ops access. */
+  size: string;
+  name: string;
+}
+/**
+ * The arguments of the access events that both the general path and the fast
+ * path (below) read, as QEMU's format strings print them (hw/vfio/trace-events,
+ * system/trace-events); each path gives its own patterns of the fields.
+ */
+const vfioWriteArgs = (f: ArgFields) => `\\((${f.dev}):region${f.region}\\+${f.hex}, ${f.hex}, ${f.width}\\)`;
+const vfioReadArgs = (f: ArgFields) => `\\((${f.dev}):region${f.region}\\+${f.hex}, ${f.width}\\) = ${f.hex}`;
+const memOpsArgs = (f: ArgFields) => `cpu -?\\d+ mr \\S+ addr ${f.hex} value ${f.hex} size ${f.size}(?: name '(${f.name})')?`;
+/** The general path's fields: any text that can be read, checked after the match. */
+const ANY: ArgFields = { dev: '.+?', region: '(\\d+)', hex: HEX, width: '(-?\\d+)', size: '(\\d+)', name: '.*' };
+
+const VFIO_WRITE = new RegExp(`^\\s*${vfioWriteArgs(ANY)}\\s*$`);
+const VFIO_READ = new RegExp(`^\\s*${vfioReadArgs(ANY)}\\s*$`);
 const CFG_READ = new RegExp(`^\\s*\\((.+), @${HEX}, len=${HEX}\\) ${HEX}\\s*$`);
 const CFG_WRITE = new RegExp(`^\\s*\\((.+), @${HEX}, ${HEX}, len=${HEX}\\)\\s*$`);
 const ROM_READ = new RegExp(`^\\s*\\((.+), ${HEX}, ${HEX}\\) = ${HEX}\\s*$`);
 const VGA_READ = new RegExp(`^\\s*\\(${HEX}, (-?\\d+)\\) = ${HEX}\\s*$`);
 const VGA_WRITE = new RegExp(`^\\s*\\(${HEX}, ${HEX}, (-?\\d+)\\)\\s*$`);
-const MEM_OPS = new RegExp(`^cpu -?\\d+ mr \\S+ addr ${HEX} value ${HEX} size (\\d+)(?: name '(.*)')?\\s*$`);
+const MEM_OPS = new RegExp(`^${memOpsArgs(ANY)}\\s*$`);
 
 function match(re: RegExp, event: string, args: string): RegExpExecArray {
   const m = re.exec(args);
@@ -231,12 +254,13 @@ const C_TEXT = '[^"\\\\\\u0000-\\u001f\\ud800-\\udfff]';
  * notation. (Any other time is read and printed as the general path does.)
  */
 const C_TIME = '((?:0|[1-9]\\d{0,8}|[1-3]\\d{9})\\.\\d{0,5}[1-9])';
+/** The fast path's fields: canonical only. */
+const CANONICAL: ArgFields = { dev: `${C_TEXT}+?`, region: C_INT, hex: C_HEX, width: '([1248])', size: '([1248])', name: `${C_TEXT}*` };
 const FAST = new RegExp(
   `^(?:${C_INT}@(?:${C_TIME}|((?:0|[1-9]\\d{0,14})\\.\\d+)):)?` +
-    '(?:' +
-    `vfio_region_write  \\((${C_TEXT}+?):region${C_INT}\\+${C_HEX}, ${C_HEX}, ([1248])\\)` +
-    `|vfio_region_read  \\((${C_TEXT}+?):region${C_INT}\\+${C_HEX}, ([1248])\\) = ${C_HEX}` +
-    `|memory_region_ops_(read|write) cpu -?\\d+ mr \\S+ addr ${C_HEX} value ${C_HEX} size ([1248])(?: name '(${C_TEXT}*)')?` +
+    `(?:vfio_region_write  ${vfioWriteArgs(CANONICAL)}` +
+    `|vfio_region_read  ${vfioReadArgs(CANONICAL)}` +
+    `|memory_region_ops_(read|write) ${memOpsArgs(CANONICAL)}` +
     ')$',
 );
 
