@@ -166,10 +166,14 @@ describe('mmio-annotate CLI', () => {
   it('annotates the example trace and passes other lines through unchanged', async () => {
     const r = await sh('mmio-parse examples/bcm43602/trace.log | mmio-filter --dev 03:00.0 --region 0 --offset 0x1800+8 | mmio-annotate --regs examples/bcm43602/regs.json | mmio-filter -c | mmio-format --to text');
     expect(r.code).toBe(0);
-    expect(r.stdout.split('\n').slice(0, 3)).toEqual([
+    expect(r.stdout.split('\n').slice(0, 6)).toEqual([
+      '1581830830.000007  -- region 0 of 0000:03:00.0: size 0x8000, flags 0x7',
+      '1581830830.000025  -- irq 0000:03:00.0 intx enable',
       '1581830830.000165  0000:03:00.0   0  W  0x1800      4  0x1         ARM_RESET_CTRL {RESET=0x1}',
       '1581830830.000170  0000:03:00.0   0  R  0x1804      4  0x1         ARM_RESET_STATUS {STATE=IN_RESET} ×23',
-      '1581830830.000317  0000:03:00.0   0  R  0x1804      4  0x0         ARM_RESET_STATUS {STATE=RUNNING} ×13',
+      // The interrupt between two polls ends the run.
+      '1581830830.000317  0000:03:00.0   0  R  0x1804      4  0x0         ARM_RESET_STATUS {STATE=RUNNING}',
+      '1581830830.000325  -- irq 0000:03:00.0 intx interrupt pin A',
     ]);
     const raw = '{"type":"mark","text":"x"}\n{"type":"write","region":0,"offset":"0x9999","width":4,"value":"0x1"}\n';
     expect((await run('mmio-annotate', ['--regs', 'examples/bcm43602/regs.json'], raw)).stdout).toBe(raw);

@@ -28,6 +28,17 @@ export interface AccessEvent {
   pc?: string;
   /** Number of identical consecutive reads this event stands for (mmio-filter --collapse-polls). */
   repeat?: number;
+  /** The CPU index of a memory_region_ops access (-1: not a vCPU). */
+  cpu?: number;
+  /** The MemoryRegion pointer of a memory_region_ops access: tells regions apart where QEMU prints no name. */
+  mr?: string;
+  /** The input it came from, when mmio-parse read more than one. */
+  file?: string;
+  /**
+   * A memory_region_ops read whose device returned more than the access: the value as
+   * QEMU printed it (`value` holds the low `width` bytes, which the guest saw).
+   */
+  raw?: string;
   t?: number;
   tid?: number;
   line?: number;
@@ -85,10 +96,71 @@ export interface UnknownOpEvent {
 }
 export interface OtherEvent { type: 'event'; src?: string; name: string; args: string; t?: number; tid?: number; line?: number }
 
-export type MmioEvent = AccessEvent | DeviceEvent | MapEvent | MarkEvent | LostEvent | UnknownOpEvent | OtherEvent;
+/** A VFIO region as QEMU set it up (vfio_region_setup): its real size and flags. */
+export interface RegionEvent {
+  type: 'region';
+  src?: string;
+  dev: string;
+  region: number;
+  /** QEMU's name of the region (`0000:03:00.0 BAR 2`). */
+  label?: string;
+  size: string;
+  flags: string;
+  /** Where the region lies in the VFIO device file (QEMU prints it; of no use for the device). */
+  fd_offset?: string;
+  t?: number;
+  tid?: number;
+  line?: number;
+}
+
+/**
+ * A region's mmap turned on or off (vfio_region_mmap, vfio_region_mmaps_set_enabled,
+ * vfio_region_unmap): while `enabled`, the guest's accesses to [start, end) of the
+ * region (the whole region when absent) go around QEMU and are NOT in the trace.
+ */
+export interface MmapEvent {
+  type: 'mmap';
+  src?: string;
+  dev?: string;
+  region?: number;
+  label?: string;
+  start?: string;
+  end?: string;
+  enabled: boolean;
+  t?: number;
+  tid?: number;
+  line?: number;
+}
+
+/** A device reset (vfio_pci_reset, _flr, _pm, vfio_pci_hot_reset, _result). */
+export interface ResetEvent { type: 'reset'; src?: string; dev: string; how: string; result?: string; t?: number; tid?: number; line?: number }
+
+/** An interrupt, or a change of the device's interrupt set-up (vfio_intx_*, vfio_msi_*, vfio_msix_*). */
+export interface IrqEvent {
+  type: 'irq';
+  src?: string;
+  dev: string;
+  /** `intx`, `msi` or `msix`. */
+  mode: string;
+  /** `interrupt` (it fired), `enable`, `disable`, `eoi`, `use`, `release`. */
+  action: string;
+  vector?: number;
+  pin?: string;
+  vectors?: number;
+  msg_addr?: string;
+  msg_data?: string;
+  t?: number;
+  tid?: number;
+  line?: number;
+}
+
+export type MmioEvent = AccessEvent | DeviceEvent | MapEvent | MarkEvent | LostEvent | UnknownOpEvent | OtherEvent | RegionEvent | MmapEvent | ResetEvent | IrqEvent;
 
 /** Every event type of schema v1. */
-export const EVENT_TYPES = ['read', 'write', 'device', 'map', 'unmap', 'mark', 'lost', 'unknown-op', 'event'] as const;
+export const EVENT_TYPES = ['read', 'write', 'device', 'map', 'unmap', 'mark', 'lost', 'unknown-op', 'event', 'region', 'mmap', 'reset', 'irq'] as const;
+
+/** Events that say something about the trace or the device rather than being accesses: selectors pass them. */
+export const CONTEXT_TYPES: ReadonlySet<string> = new Set(['device', 'map', 'unmap', 'mark', 'lost', 'region', 'mmap', 'reset', 'irq']);
 
 /** Fields first in this order (after `type`), then any other field, then the trailing ones. */
 export const LEADING_FIELDS = ['src', 'dev', 'region', 'name', 'offset', 'addr', 'width', 'value'] as const;
@@ -217,11 +289,16 @@ export function stringifyEvent(ev: object): string {
   return s + tail + '}';
 }
 
-const HEX = /^0x[0-9a-f]+$/;
+/** A canonical hex number of at most 64 bits: lowercase, no leading zeros. */
+const HEX = /^0x(?:0|[1-9a-f][0-9a-f]{0,15})$/;
+/** A hex number as people and jq write it: either case, leading zeros (at most 64 bits once they are dropped). */
+const LOOSE_HEX = /^0[xX]0*([0-9a-fA-F]{1,16})$/;
 const WIDTHS = new Set([1, 2, 4, 8]);
+/** Times: finite, and whole seconds that are exact integers. */
+const MAX_TIME = Number.MAX_SAFE_INTEGER;
 
 /** What a field's value must be; every field has one kind in every event type. */
-export type FieldKind = 'string' | 'hex' | 'uint' | 'int' | 'positive' | 'width' | 'number' | 'array';
+export type FieldKind = 'string' | 'hex' | 'uint' | 'int' | 'positive' | 'width' | 'number' | 'array' | 'boolean';
 
 /** The kind of every field schema v1 defines (other fields are free). */
 export const FIELD_KINDS: ReadonlyMap<string, FieldKind> = new Map<string, FieldKind>([
@@ -250,18 +327,84 @@ export const FIELD_KINDS: ReadonlyMap<string, FieldKind> = new Map<string, Field
   ['irq', 'int'],
   ['driver', 'string'],
   ['bars', 'array'],
+  ['cpu', 'int'],
+  ['mr', 'hex'],
+  ['file', 'string'],
+  ['raw', 'hex'],
+  ['label', 'string'],
+  ['size', 'hex'],
+  ['flags', 'hex'],
+  ['fd_offset', 'hex'],
+  ['start', 'hex'],
+  ['end', 'hex'],
+  ['enabled', 'boolean'],
+  ['how', 'string'],
+  ['result', 'string'],
+  ['mode', 'string'],
+  ['action', 'string'],
+  ['vector', 'int'],
+  ['vectors', 'uint'],
+  ['pin', 'string'],
+  ['msg_addr', 'hex'],
+  ['msg_data', 'hex'],
 ]);
 
 const KIND_RULES: Record<FieldKind, [(v: unknown) => boolean, string]> = {
   string: [(v) => typeof v === 'string', 'a string'],
-  hex: [(v) => typeof v === 'string' && HEX.test(v), 'a lowercase hex string like "0x1f"'],
+  hex: [(v) => typeof v === 'string' && HEX.test(v), 'a hex string of at most 64 bits like "0x1f"'],
   uint: [(v) => Number.isSafeInteger(v) && (v as number) >= 0, 'a non-negative integer'],
   int: [(v) => Number.isSafeInteger(v), 'an integer'],
   positive: [(v) => Number.isSafeInteger(v) && (v as number) >= 1, 'a positive integer'],
   width: [(v) => WIDTHS.has(v as number), '1, 2, 4 or 8'],
-  number: [(v) => typeof v === 'number' && Number.isFinite(v), 'a number'],
+  number: [(v) => typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= MAX_TIME, 'a number of seconds (finite, below 2^53)'],
   array: [Array.isArray, 'an array'],
+  boolean: [(v) => typeof v === 'boolean', 'true or false'],
 };
+
+/**
+ * The canonical form of a hex field as people write it (`"0xFF"`, `"0x00a5"`)
+ * or as jq leaves it (a JSON integer up to 2^53 - 1); undefined when it is
+ * neither (a fraction, a negative number, one past 2^53, more than 64 bits).
+ */
+export function looseHex(v: unknown): string | undefined {
+  if (typeof v === 'string') {
+    const m = LOOSE_HEX.exec(v);
+    return m ? '0x' + m[1]!.toLowerCase() : undefined;
+  }
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return '0x' + v.toString(16);
+  return undefined;
+}
+
+/** What is wrong with an access's value, offset or address for its width (all canonical hex), or undefined. */
+export function accessProblem(width: number, value: string, offset: string | undefined, addr: string | undefined): string | undefined {
+  if (value.length - 2 > width * 2) return `value ${value} does not fit in ${width} byte${width === 1 ? '' : 's'}`;
+  for (const [k, at] of [['offset', offset], ['addr', addr]] as const) {
+    if (at !== undefined && at.length > 18) return `${k} ${at} is wider than 64 bits`;
+    // Only a 16-digit number can end past 2^64.
+    if (at !== undefined && at.length === 18 && BigInt(at) + BigInt(width) > 1n << 64n) return `${k} ${at} + width ${width} ends past 2^64`;
+  }
+  return undefined;
+}
+
+/**
+ * Bring the hex fields of an event read from JSON to their canonical form
+ * (see looseHex), in place. Returns whether anything changed; fields that are
+ * not hex at all are left for checkEvent to reject.
+ */
+export function normalizeEvent(o: Record<string, unknown>): boolean {
+  let changed = false;
+  for (const k in o) {
+    if (FIELD_KINDS.get(k) !== 'hex') continue;
+    const v = o[k];
+    if (typeof v === 'string' && HEX.test(v)) continue;
+    const h = looseHex(v);
+    if (h !== undefined) {
+      o[k] = h;
+      changed = true;
+    }
+  }
+  return changed;
+}
 
 /**
  * Check a parsed JSON value against schema v1. Returns undefined when it is a
@@ -281,6 +424,7 @@ export function checkEvent(ev: unknown): string | undefined {
     if (o.width === undefined) return `${o.type} event without "width"`;
     if (o.value === undefined) return `${o.type} event without "value"`;
     if (o.offset === undefined && o.addr === undefined) return `${o.type} event with neither "offset" nor "addr"`;
+    return accessProblem(o.width as number, o.value as string, o.offset as string | undefined, o.addr as string | undefined);
   } else if (o.type === 'mark' && o.text === undefined) return 'mark event without "text"';
   else if (o.type === 'lost' && o.count === undefined) return 'lost event without "count"';
   return undefined;

@@ -1,12 +1,20 @@
 import { StringDecoder } from 'node:string_decoder';
 
-type OnLine = (line: string, lineNo: number) => void;
+/**
+ * Called for each line with its 1-based number; `cut` is true for a last line
+ * that has no line end (a file copied while it was still being written, say).
+ */
+type OnLine = (line: string, lineNo: number, cut?: boolean) => void;
+
+/** A UTF-8 byte-order mark, as the decoder gives it: skipped at the start of an input. */
+const BOM = 0xfeff;
 
 /**
  * Splits UTF-8 text that comes in chunks into lines, numbered from `n + 1`:
  * `\n` and `\r\n` endings, and a last line without one. Chunks are decoded
  * one at a time, so small chunks (64 KiB) keep the strings small: such strings
- * are cheap to collect, unlike one large string per megabyte of input.
+ * are cheap to collect, unlike one large string per megabyte of input. A
+ * byte-order mark at the start of the input (line 1) is skipped.
  */
 export class LineSplitter {
   private readonly decoder = new StringDecoder('utf8');
@@ -21,7 +29,7 @@ export class LineSplitter {
   /** Give every line the chunk completes. */
   push(chunk: Buffer): void {
     const text = this.rest + this.decoder.write(chunk);
-    let start = 0;
+    let start = this.n === 0 && text.charCodeAt(0) === BOM ? 1 : 0;
     let nl: number;
     while ((nl = text.indexOf('\n', start)) !== -1) {
       const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
@@ -33,10 +41,11 @@ export class LineSplitter {
 
   /** Give the last line, if the text does not end with a line end; true if there was one. */
   end(): boolean {
-    const rest = this.rest + this.decoder.end();
+    let rest = this.rest + this.decoder.end();
     this.rest = '';
+    if (this.n === 0 && rest.charCodeAt(0) === BOM) rest = rest.slice(1);
     if (rest.length === 0) return false;
-    this.onLine(rest.charCodeAt(rest.length - 1) === 13 ? rest.slice(0, -1) : rest, ++this.n);
+    this.onLine(rest.charCodeAt(rest.length - 1) === 13 ? rest.slice(0, -1) : rest, ++this.n, true);
     return true;
   }
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { InputError } from './errors.js';
 import { warn } from './cli.js';
-import { checkEvent } from './events.js';
+import { checkEvent, normalizeEvent, stringifyEvent } from './events.js';
 import { inputName, openInput } from './input.js';
 import { forEachLine } from './lines.js';
 import { scanEvent } from './scan.js';
@@ -27,20 +27,49 @@ export interface ReadEventsResult {
 
 export type Ev = Record<string, unknown> & { type: string };
 
+/** Whether the last event parseEventLine returned had hex fields written another way (see normalizeEvent). */
+export let lastLineNormalized = false;
+
+/** Deepest nesting of arrays and objects in an event line: deeper is refused, so that no tool recurses without bound. */
+export const MAX_NESTING = 64;
+
+/** True when the JSON text nests arrays and objects deeper than `max` (strings are skipped). */
+function nestsDeeper(raw: string, max: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 34 /* " */) {
+      for (i++; i < raw.length; i++) {
+        const d = raw.charCodeAt(i);
+        if (d === 92 /* \ */) i++;
+        else if (d === 34) break;
+      }
+    } else if (c === 123 || c === 91) {
+      if (++depth > max) return true;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return false;
+}
+
 /**
  * One NDJSON line: the event, undefined for a blank line, or what is wrong with it (a string).
- * Lines in the plain shape our tools write take the fast path (scan.ts).
+ * Lines in the plain shape our tools write take the fast path (scan.ts). Hex fields
+ * written another way (`"0xFF"`, `"0x00a5"`, a JSON integer) are read and made
+ * canonical; `lastLineNormalized` then says so.
  */
 export function parseEventLine(raw: string): Ev | string | undefined {
+  lastLineNormalized = false;
   const fast = scanEvent(raw);
   if (fast !== undefined) return fast;
   if (raw.trim().length === 0) return undefined;
+  if (nestsDeeper(raw, MAX_NESTING)) return `nests arrays or objects deeper than ${MAX_NESTING} levels`;
   let ev: unknown;
   try {
     ev = JSON.parse(raw);
   } catch (e) {
     return `invalid JSON: ${(e as Error).message}`;
   }
+  if (typeof ev === 'object' && ev !== null && !Array.isArray(ev)) lastLineNormalized = normalizeEvent(ev as Record<string, unknown>);
   return checkEvent(ev) ?? (ev as Ev);
 }
 
@@ -71,7 +100,8 @@ export async function readEvents(
           return;
         }
         res.events++;
-        onEvent(r, raw, line, file);
+        // A line with hex written another way goes on in the canonical form.
+        onEvent(r, lastLineNormalized ? stringifyEvent(r) : raw, line, file);
       },
       opts.afterChunk,
     );

@@ -13,22 +13,25 @@
  * this accepts a subset of what they accept, with the same values (tested
  * against them in packages/core/test).
  */
-import { FIELD_KINDS, LEADING_FIELDS, TRAILING_FIELDS, type FieldKind } from './events.js';
+import { FIELD_KINDS, LEADING_FIELDS, TRAILING_FIELDS, accessProblem, type FieldKind } from './events.js';
 import { decimalNumber } from './number.js';
 
 type Ev = Record<string, unknown> & { type: string };
 
-/** The fields of an access event, in the order stringifyEvent writes them (pc and repeat are the only others). */
-const FIELDS = [...LEADING_FIELDS, 'pc', 'repeat', ...TRAILING_FIELDS];
+/**
+ * The fields of an access event, in the order our tools write them: the other
+ * fields (cpu, mr, pc, file, repeat) in the order they are added.
+ */
+const FIELDS = [...LEADING_FIELDS, 'cpu', 'mr', 'raw', 'pc', 'file', 'repeat', ...TRAILING_FIELDS];
 /** Fields every access event has. */
 const REQUIRED = new Set(['width', 'value']);
 
 /** A JSON value of each kind, captured, as far as the fast path reads it: integers of at most 15 digits, no sign. */
 const VALUE: Partial<Record<FieldKind, string>> = {
   string: '"([^"\\\\\\u0000-\\u001f]*)"',
-  hex: '"(0x[0-9a-f]+)"',
+  hex: '"(0x(?:0|[1-9a-f][0-9a-f]{0,15}))"',
   uint: '(0|[1-9]\\d{0,14})',
-  int: '(0|[1-9]\\d{0,14})',
+  int: '(0|-?[1-9]\\d{0,14})',
   positive: '([1-9]\\d{0,14})',
   width: '([1248])',
   number: '((?:0|[1-9]\\d{0,14})(?:\\.\\d+)?)',
@@ -42,12 +45,13 @@ const LINE = new RegExp(
     '\\}$',
 );
 
-/** A captured integer (plain digits, at most 15) as a number; undefined when the line does not have the field. */
+/** A captured integer (plain digits, at most 15, maybe a minus) as a number; undefined when the line does not have the field. */
 function int(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
+  const neg = text.charCodeAt(0) === 45;
   let n = 0;
-  for (let i = 0; i < text.length; i++) n = n * 10 + text.charCodeAt(i) - 48;
-  return n;
+  for (let i = neg ? 1 : 0; i < text.length; i++) n = n * 10 + text.charCodeAt(i) - 48;
+  return neg ? -n : n;
 }
 /** A captured time as a number, exactly as JSON.parse reads it; undefined when the line does not have it. */
 const time = (text: string | undefined) => (text === undefined ? undefined : decimalNumber(text, 0, text.length));
@@ -62,6 +66,9 @@ export function scanEvent(raw: string): Ev | undefined {
   // Groups: 1 type, then FIELDS in order (so the numbers below follow LEADING_FIELDS and
   // TRAILING_FIELDS); an access has an offset (6) or an address (7).
   if (m === null || (m[6] === undefined && m[7] === undefined)) return undefined;
+  const width = m[8]!.charCodeAt(0) - 48;
+  // A value too wide for its width, or an access past 2^64: the full reader words the error.
+  if (accessProblem(width, m[9]!, m[6], m[7]) !== undefined) return undefined;
   return {
     type: m[1]!,
     src: m[2],
@@ -70,12 +77,16 @@ export function scanEvent(raw: string): Ev | undefined {
     name: m[5],
     offset: m[6],
     addr: m[7],
-    width: m[8]!.charCodeAt(0) - 48,
+    width,
     value: m[9],
-    pc: m[10],
-    repeat: int(m[11]),
-    t: time(m[12]),
-    tid: int(m[13]),
-    line: int(m[14]),
+    cpu: int(m[10]),
+    mr: m[11],
+    raw: m[12],
+    pc: m[13],
+    file: m[14],
+    repeat: int(m[15]),
+    t: time(m[16]),
+    tid: int(m[17]),
+    line: int(m[18]),
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { checkEvent, decimalNumber, numberText, parseEventLine, scanEvent, stringifyEvent } from '../src/index.js';
+import { checkEvent, decimalNumber, lastLineNormalized, numberText, parseEventLine, scanEvent, stringifyEvent } from '../src/index.js';
 
 /** What JSON.parse and checkEvent make of a line: the event, or undefined when they reject it. */
 function slowPath(line: string): Record<string, unknown> | undefined {
@@ -38,7 +38,10 @@ const fieldValue: Record<string, fc.Arbitrary<unknown>> = {
 };
 const anyEvent = fc.record(fieldValue, { requiredKeys: [] });
 
-/** A valid access event in the shape our tools write. */
+/** An offset or address that no access of up to 8 bytes takes past 2^64. */
+const placeText = fc.bigInt({ min: 0n, max: (1n << 64n) - 9n }).map((n) => '0x' + n.toString(16));
+
+/** A valid access event in the shape our tools write: a value that fits its width. */
 const accessEvent = fc.record(
   {
     type: fc.constantFrom('read', 'write'),
@@ -46,18 +49,22 @@ const accessEvent = fc.record(
     dev: fc.constantFrom('0000:03:00.0', '0000:00:1f.3'),
     region: fc.nat(8),
     name: fc.constantFrom('e1000-mmio', 'héllo wörld', '🙂'),
-    offset: hexText,
-    addr: hexText,
+    offset: placeText,
+    addr: placeText,
     width: fc.constantFrom(1, 2, 4, 8),
     value: hexText,
+    cpu: fc.integer({ min: -1, max: 255 }),
+    mr: hexText,
+    raw: hexText,
     pc: hexText,
+    file: fc.constantFrom('a.log', 'dir/b.log.gz'),
     repeat: fc.integer({ min: 1, max: 1e9 }),
     t: fc.integer({ min: 1, max: 4e15 }).map((us) => us / 1e6),
     tid: fc.nat(),
     line: fc.nat(),
   },
   { requiredKeys: ['type', 'offset', 'width', 'value'] },
-);
+).map((ev) => ({ ...ev, value: '0x' + (BigInt(ev.value) & ((1n << BigInt(8 * ev.width)) - 1n)).toString(16) }));
 
 describe('decimalNumber', () => {
   it('reads decimals exactly as Number() does', () => {
@@ -142,7 +149,7 @@ describe('scanEvent, the fast path of reading an event line', () => {
       '{"type":"write","offset":"0x1","width":4,"value":"0x2","reg":"CTRL"}', // another field
       '{"type":"mark","text":"a\\"b"}', // an escape
       '{"type":"write","offset":"0x1","width":4,"value":"0x2","t":1e3}', // an exponent
-      '{"type":"write","offset":"0x1","width":4,"value":"0x2","tid":-5}', // a sign
+      '{"type":"write","offset":"0x1","width":4,"value":"0x2","tid":-5.0}', // a sign and a fraction
       '{"type":"write","offset":"0x1","width":4,"value":"0x2","width":8}', // a duplicate: the last one counts
     ]) {
       expect(scanEvent(line), line).toBeUndefined();
@@ -150,7 +157,14 @@ describe('scanEvent, the fast path of reading an event line', () => {
     }
     for (const [line, why] of [
       ['{"type":"write","offset":"0x1","width":3,"value":"0x2"}', '"width" must be 1, 2, 4 or 8, not 3'],
-      ['{"type":"write","offset":"0x1","width":4,"value":"0X2"}', '"value" must be a lowercase hex string like "0x1f", not "0X2"'],
+      ['{"type":"write","offset":"0x1","width":4,"value":"0xg2"}', '"value" must be a hex string of at most 64 bits like "0x1f", not "0xg2"'],
+      ['{"type":"write","offset":"0x1","width":1,"value":"0x100"}', 'value 0x100 does not fit in 1 byte'],
+      ['{"type":"write","offset":"0xffffffffffffffff","width":2,"value":"0x1"}', 'offset 0xffffffffffffffff + width 2 ends past 2^64'],
+      ['{"type":"write","offset":"0x1","width":4,"value":"0x10000000000000000"}', '"value" must be a hex string of at most 64 bits'],
+      ['{"type":"write","offset":"0x1","width":4,"value":1.5}', '"value" must be a hex string'],
+      ['{"type":"write","offset":"0x1","width":4,"value":-1}', '"value" must be a hex string'],
+      ['{"type":"write","offset":"0x1","width":4,"value":9007199254740992}', '"value" must be a hex string'],
+      ['{"type":"write","offset":"0x1","width":4,"value":"0x2","t":1e400}', '"t" must be a number'],
       ['{"type":"write","offset":"0x1","width":4}', 'write event without "value"'],
       ['{"type":"read","offset":"0x1","width":4,"value":"0x2","line":01}', 'invalid JSON'],
       ['{"type":"read","offset":"0x1","width":4,"value":"0x2"}x}', 'invalid JSON'],
@@ -158,6 +172,26 @@ describe('scanEvent, the fast path of reading an event line', () => {
       expect(scanEvent(line!), line).toBeUndefined();
       expect(parseEventLine(line!), line).toContain(why);
     }
+  });
+
+  it('reads hex written another way (upper case, leading zeros, JSON integers) in the canonical form, and says so', () => {
+    for (const [line, want] of [
+      ['{"type":"write","offset":"0X00A5","width":4,"value":"0xFF"}', { offset: '0xa5', value: '0xff' }],
+      ['{"type":"write","offset":16,"width":4,"value":255}', { offset: '0x10', value: '0xff' }],
+      ['{"type":"read","addr":"0x0000000000000000000000001","width":8,"value":"0x00"}', { addr: '0x1', value: '0x0' }],
+      ['{"type":"write","offset":9007199254740991,"width":8,"value":"0x1"}', { offset: '0x1fffffffffffff' }],
+    ] as const) {
+      const ev = parseEventLine(line);
+      expect(ev, line).toMatchObject(want);
+      expect(lastLineNormalized).toBe(true);
+    }
+    parseEventLine('{"type":"write","offset":"0x1","width":4,"value":"0x2"}');
+    expect(lastLineNormalized).toBe(false);
+  });
+
+  it('refuses lines that nest deeper than 64 levels, before parsing them', () => {
+    expect(parseEventLine(`{"type":"mark","text":"x","deep":${'['.repeat(100000)}${']'.repeat(100000)}}`)).toBe('nests arrays or objects deeper than 64 levels');
+    expect(parseEventLine(`{"type":"mark","text":"${'['.repeat(1000)}"}`)).toMatchObject({ type: 'mark' });
   });
 });
 

@@ -11,13 +11,15 @@ export async function main(argv: string[]): Promise<number> {
       '$0 [options] [file ...]\n\n' +
         'Select v1 events (from mmio-parse) by device, region, address range, type, width,\n' +
         'value, time, marker or line. All given selectors must match; an option given twice\n' +
-        'or with a comma list matches any of its values. device, map, unmap, mark and lost\n' +
-        'events pass through unless --type leaves them out. Passing lines are copied unchanged.',
+        'or with a comma list matches any of its values. Context events (device, map, unmap,\n' +
+        'mark, lost, region, mmap, reset, irq) pass through unless --type leaves them out.\n' +
+        'Passing lines are copied unchanged.',
     )
-    .option('type', { alias: 't', ...str('event types: read,write,mark,device,map,unmap,lost,unknown-op,event') })
+    .option('type', { alias: 't', ...str('event types: read,write,mark,device,map,unmap,lost,unknown-op,event,region,mmap,reset,irq') })
     .option('dev', { alias: 'd', ...str('PCI device, 0000:03:00.0 or 03:00.0 (or a VFIO name as printed)') })
     .option('region', { alias: 'r', ...str('VFIO region index: 0-5 BARs, 6 ROM, 7 config space, 8 VGA') })
     .option('name', { alias: 'n', ...str("memory-region name, a glob: 'e1000-*'") })
+    .option('mr', { ...str('MemoryRegion pointer of memory_region_ops events (0x55ce237eb4a0): tells regions apart where QEMU prints no name') })
     .option('offset', { alias: 'o', ...str('region offset range START-END (END exclusive) or START+LENGTH; an access matches when any of its bytes is inside') })
     .option('addr', { ...str('absolute address range, as --offset') })
     .option('width', { alias: 'w', ...str('access widths in bytes: 1,2,4,8') })

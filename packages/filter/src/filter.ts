@@ -1,8 +1,8 @@
-import { overlaps, stringifyEvent } from '@mmio-tools/core';
+import { CONTEXT_TYPES, overlaps, stringifyEvent } from '@mmio-tools/core';
 import type { FilterOptions } from './options.js';
 
 /** Events that carry context and pass unless --type leaves them out. */
-export const CONTEXT_TYPES = new Set(['device', 'map', 'unmap', 'mark', 'lost']);
+export { CONTEXT_TYPES };
 
 type Ev = Record<string, unknown> & { type: string };
 
@@ -32,6 +32,7 @@ export class EventFilter {
     if (o.devs && !(typeof ev.dev === 'string' && o.devs.has(ev.dev))) return false;
     if (o.regions && !(typeof ev.region === 'number' && o.regions.has(ev.region))) return false;
     if (o.names && !(typeof ev.name === 'string' && o.names.some((r) => r.test(ev.name as string)))) return false;
+    if (o.mrs && !(typeof ev.mr === 'string' && o.mrs.has(ev.mr))) return false;
     const width = typeof ev.width === 'number' ? ev.width : 1;
     if (o.offsets && !(typeof ev.offset === 'string' && o.offsets.some((r) => overlaps(r, BigInt(ev.offset as string), width)))) return false;
     if (o.addrs && !(typeof ev.addr === 'string' && o.addrs.some((r) => overlaps(r, BigInt(ev.addr as string), width)))) return false;
@@ -58,6 +59,9 @@ export class EventFilter {
     if (ev.type === 'mark') this.moveWindow(String(ev.text ?? ''));
     if (o.types && !o.types.has(ev.type)) return;
     if (context) {
+      // Context about another device or region than --dev and --region select stays out.
+      if (o.devs && typeof ev.dev === 'string' && !o.devs.has(ev.dev)) return;
+      if (o.regions && typeof ev.region === 'number' && !o.regions.has(ev.region)) return;
       this.out(ev, raw, false);
       return;
     }
@@ -113,5 +117,5 @@ export class EventFilter {
 
 /** What makes two reads "the same poll": device, region, name, place, width and value. */
 function pollKey(ev: Ev): string {
-  return `${ev.dev ?? ''}|${ev.region ?? ''}|${ev.name ?? ''}|${ev.offset ?? ''}|${ev.addr ?? ''}|${ev.width}|${ev.value}`;
+  return `${ev.dev ?? ''}|${ev.region ?? ''}|${ev.name ?? ''}|${ev.mr ?? ''}|${ev.offset ?? ''}|${ev.addr ?? ''}|${ev.width}|${ev.value}`;
 }

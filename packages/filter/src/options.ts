@@ -6,6 +6,8 @@ export interface FilterOptions {
   devs?: Set<string>;
   regions?: Set<number>;
   names?: RegExp[];
+  /** MemoryRegion pointers (canonical hex): tell regions apart where QEMU prints no name. */
+  mrs?: Set<string>;
   offsets?: Range[];
   addrs?: Range[];
   widths?: Set<number>;
@@ -96,6 +98,16 @@ export function parseFilterOptions(o: RawOptions): FilterOptions {
   }
   const names = Array.isArray(o.name) ? o.name.map(String) : o.name !== undefined ? [String(o.name)] : [];
   if (names.length) opts.names = names.flatMap((n) => n.split(',')).map(globToRegExp);
+  const mrs = items(o.mr);
+  if (mrs.length) {
+    opts.mrs = new Set(
+      mrs.map((m) => {
+        const n = parseNumber(m);
+        if (n === undefined || !/^0[xX]/.test(m)) throw new UsageError(`--mr ${JSON.stringify(m)}: expected a MemoryRegion pointer as the trace prints it (0x55ce237eb4a0)`);
+        return '0x' + n.toString(16);
+      }),
+    );
+  }
   const offsets = items(o.offset);
   if (offsets.length) opts.offsets = offsets.map((r) => parseRange(r, '--offset'));
   const addrs = items(o.addr);

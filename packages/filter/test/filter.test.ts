@@ -133,7 +133,7 @@ describe('option errors are usage errors with the reason', () => {
     [{ offset: '0x10-0x5' }, '--offset "0x10-0x5": the range is empty (end must be above start)'],
     [{ offset: 'lots' }, '--offset "lots": expected START-END or START+LENGTH (hex 0x… or decimal)'],
     [{ width: '3' }, '--width "3": must be 1, 2, 4 or 8'],
-    [{ type: 'wrte' }, '--type "wrte": not an event type (read, write, device, map, unmap, mark, lost, unknown-op, event)'],
+    [{ type: 'wrte' }, '--type "wrte": not an event type (read, write, device, map, unmap, mark, lost, unknown-op, event, region, mmap, reset, irq)'],
     [{ region: 'bar2' }, '--region "bar2": not a region index (0-5 BARs, 6 ROM, 7 config, 8 VGA)'],
     [{ value: '0xzz' }, '--value "0xzz": not a number (hex 0x… or decimal)'],
     [{ since: 'yesterday' }, '--since "yesterday": expected seconds, absolute (1581830832.15) or relative to the first event (+0.5)'],

@@ -11,8 +11,8 @@
  *   vfio_vga_read  (0x%"PRIx64", %d) = 0x%"PRIx64
  *   vfio_vga_write  (0x%"PRIx64", 0x%"PRIx64", %d)
  *   memory_region_ops_read cpu %d mr %p addr 0x%"PRIx64" value 0x%"PRIx64" size %u name '%s'
- * mmio-parse does not keep the cpu and mr of memory_region_ops events: they are written as
- * `cpu -1 mr 0x0`.
+ * The cpu and mr of memory_region_ops events are written back (`cpu -1 mr 0x0` for events
+ * without them), and so is the value the device returned (`raw`), which QEMU prints.
  */
 import { secondsText } from './time.js';
 
@@ -24,10 +24,50 @@ export function qemuPrefix(ev: Ev): string {
   return `${ev.tid}@${secondsText(ev.t)}:`;
 }
 
+/** The `Region %s` name of an mmap event: as printed, else the one QEMU gives a BAR. */
+const regionName = (ev: Ev) => (typeof ev.label === 'string' ? ev.label : `${ev.dev} BAR ${ev.region}`);
+/** The last byte (inclusive, as QEMU prints it) of a half-open end. */
+const lastByte = (end: string) => '0x' + (BigInt(end) - 1n).toString(16);
+
+/** The hw/vfio/trace-events line of a context event that mmio-parse reads from one, or undefined. */
+function contextLine(ev: Ev, p: string): string | undefined {
+  const dev = ev.dev as string;
+  switch (ev.type) {
+    case 'region':
+      return `${p}vfio_region_setup Device ${dev}, region ${ev.region} "${ev.label ?? ''}", flags: ${ev.flags}, offset: ${ev.fd_offset ?? '0x0'}, size: ${ev.size}`;
+    case 'mmap':
+      if (ev.start === undefined || ev.end === undefined) return `${p}vfio_region_mmaps_set_enabled Region ${regionName(ev)} mmaps enabled: ${ev.enabled ? 1 : 0}`;
+      return ev.enabled
+        ? `${p}vfio_region_mmap Region ${regionName(ev)} [${ev.start} - ${lastByte(ev.end as string)}]`
+        : `${p}vfio_region_unmap Region ${regionName(ev)} unmap [${ev.start} - ${lastByte(ev.end as string)}]`;
+    case 'reset':
+      if (ev.how === 'reset') return `${p}vfio_pci_reset  (${dev})`;
+      if (ev.how === 'flr') return `${p}vfio_pci_reset_flr ${dev} FLR/VFIO_DEVICE_RESET`;
+      if (ev.how === 'pm') return `${p}vfio_pci_reset_pm ${dev} PCI PM Reset`;
+      if (ev.how === 'hot') return `${p}vfio_pci_hot_reset_result ${dev} hot reset: ${ev.result ?? ''}`;
+      if (typeof ev.how === 'string' && ev.how.startsWith('hot-')) return `${p}vfio_pci_hot_reset  (${dev}) ${ev.how.slice(4)}`;
+      return undefined;
+    case 'irq': {
+      const key = `${ev.mode} ${ev.action}`;
+      if (key === 'intx interrupt') return `${p}vfio_intx_interrupt  (${dev}) Pin ${ev.pin ?? 'A'}`;
+      if (key === 'intx eoi') return `${p}vfio_intx_eoi  (${dev}) EOI`;
+      if (key === 'msi interrupt') return `${p}vfio_msi_interrupt  (${dev}) vector ${ev.vector ?? 0} ${ev.msg_addr ?? '0x0'}/${ev.msg_data ?? '0x0'}`;
+      if (key === 'msi enable') return `${p}vfio_msi_enable  (${dev}) Enabled ${ev.vectors ?? 0} MSI vectors`;
+      if (key === 'msix use') return `${p}vfio_msix_vector_do_use  (${dev}) vector ${ev.vector ?? 0} used`;
+      if (key === 'msix release') return `${p}vfio_msix_vector_release  (${dev}) vector ${ev.vector ?? 0} released`;
+      if (['intx enable', 'intx disable', 'msi disable', 'msix enable', 'msix disable'].includes(key)) return `${p}vfio_${ev.mode}_${ev.action}  (${dev})`;
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
 /** The QEMU line of one event, or undefined when QEMU has no event for it. */
 export function qemuLine(ev: Ev): string | undefined {
   const p = qemuPrefix(ev);
   if (ev.type === 'event') return `${p}${ev.name}${ev.args ? ' ' + ev.args : ''}`;
+  if (ev.type === 'region' || ev.type === 'mmap' || ev.type === 'reset' || ev.type === 'irq') return contextLine(ev, p);
   if (ev.type !== 'read' && ev.type !== 'write') return undefined;
   const r = ev.type === 'read';
   const { dev, region, offset, width, value } = ev as unknown as { dev?: string; region?: number; offset?: string; width: number; value: string };
@@ -50,7 +90,10 @@ export function qemuLine(ev: Ev): string | undefined {
   }
   if (ev.addr !== undefined) {
     const name = ev.name === undefined ? '' : ` name '${ev.name}'`;
-    return `${p}memory_region_ops_${ev.type} cpu -1 mr 0x0 addr ${ev.addr} value ${value} size ${width}${name}`;
+    const cpu = typeof ev.cpu === 'number' ? ev.cpu : -1;
+    const mr = typeof ev.mr === 'string' ? ev.mr : '0x0';
+    const printed = typeof ev.raw === 'string' ? ev.raw : value;
+    return `${p}memory_region_ops_${ev.type} cpu ${cpu} mr ${mr} addr ${ev.addr} value ${printed} size ${width}${name}`;
   }
   return undefined;
 }

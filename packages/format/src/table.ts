@@ -61,6 +61,19 @@ export function textLine(ev: Ev): string {
       return `${t}  -- ${ev.type} ${ev.id}${ev.addr ? ' ' + ev.addr : ''}${ev.len ? ' +' + ev.len : ''}`;
     case 'event':
       return `${t}  -- ${ev.name} ${ev.args}`;
+    case 'region':
+      return `${t}  -- region ${ev.region} of ${ev.dev}: size ${ev.size}, flags ${ev.flags}`;
+    case 'mmap': {
+      const what = ev.region !== undefined ? `region ${ev.region} of ${ev.dev}` : `region "${ev.label}"`;
+      const span = ev.start !== undefined ? ` [${ev.start}, ${ev.end})` : '';
+      return `${t}  -- ${what}${span} ${ev.enabled ? 'mmapped: accesses NOT traced' : 'not mmapped: accesses traced'}`;
+    }
+    case 'reset':
+      return `${t}  -- reset ${ev.dev} (${ev.how}${ev.result !== undefined ? ': ' + ev.result : ''})`;
+    case 'irq': {
+      const detail = ev.pin !== undefined ? ` pin ${ev.pin}` : ev.vector !== undefined ? ` vector ${ev.vector}` : ev.vectors !== undefined ? ` ${ev.vectors} vectors` : '';
+      return `${t}  -- irq ${ev.dev} ${ev.mode} ${ev.action}${detail}`;
+    }
     default:
       return `${t}  -- ${ev.type}`;
   }

@@ -62,10 +62,23 @@ const memoryAccess = fc
     addr: fc.bigInt({ min: 0n, max: (1n << 48n) - 1n }),
     width: fc.constantFrom(1, 2, 4, 8),
     value: fc.bigInt({ min: 0n, max: 0xffffffffn }),
+    cpu: fc.integer({ min: -1, max: 7 }),
+    mr: fc.bigInt({ min: 0n, max: (1n << 48n) - 1n }),
     t: fc.integer({ min: 0, max: 2 ** 40 }).map((us) => Number((us / 1e6).toFixed(6))),
     tid: fc.integer({ min: 1, max: 99999 }),
   })
-  .map((r): Ev => ({ type: r.type, src: 'memory', name: r.name, addr: hexOf(r.addr), width: r.width, value: hexOf(r.value), t: r.t, tid: r.tid }));
+  .map((r): Ev => ({
+    type: r.type,
+    src: 'memory',
+    name: r.name,
+    addr: hexOf(r.addr),
+    width: r.width,
+    value: hexOf(r.value & ((1n << BigInt(8 * r.width)) - 1n)),
+    cpu: r.cpu,
+    mr: hexOf(r.mr),
+    t: r.t,
+    tid: r.tid,
+  }));
 
 describe('round trip: mmio-parse | mmio-format --to X | mmio-parse', () => {
   it('qemu: random VFIO and memory-region accesses come back equal', async () => {

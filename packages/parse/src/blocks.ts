@@ -42,11 +42,33 @@ export async function* textBlocks(chunks: AsyncIterable<Buffer>, size: number): 
     parts.push(chunk);
     held += chunk.length;
     if (held < size) continue;
-    const nl = chunk.lastIndexOf(10);
-    if (nl === -1) continue; // no line end yet: keep reading
+    // A block must not start with a line that may continue the event before it; past
+    // four blocks' worth of such lines (not a trace QEMU writes), cut anyway.
+    const nl = held > size * 4 ? chunk.lastIndexOf(10) : blockEnd(chunk);
+    if (nl === -1) continue; // no place to cut yet: keep reading
     yield cut(held - (chunk.length - nl - 1));
   }
   if (held > 0) yield cut(held);
+}
+
+const MARK_WRITE = Buffer.from('tracing_mark_write:');
+
+/**
+ * The last newline of the chunk after which a block may end: the line after it
+ * starts with no white space, is empty, or is an ftrace line (indented, with
+ * `tracing_mark_write:`), so that it cannot continue the line before it; -1 if none.
+ */
+function blockEnd(chunk: Buffer): number {
+  let next = chunk.length; // the end of the line after nl (chunk.length: it may go on in the next chunk)
+  for (let nl = chunk.lastIndexOf(10); nl !== -1; next = nl, nl = nl === 0 ? -1 : chunk.lastIndexOf(10, nl - 1)) {
+    if (nl + 1 >= chunk.length) continue; // nothing of the next line yet
+    const c = chunk[nl + 1]!;
+    if (c !== 32 && c !== 9) return nl;
+    if (next < chunk.length) {
+      if (chunk.subarray(nl + 1, next).indexOf(MARK_WRITE) !== -1) return nl;
+    }
+  }
+  return -1;
 }
 
 /** Lines in a block: its newlines, and one more for a last line without one. */
@@ -61,8 +83,8 @@ export interface BlockResult {
   /** The NDJSON of its events (up to the error, if any), UTF-8, in pieces that own their memory. */
   out: Uint8Array[];
   stats: ParseStats;
-  /** Warnings (under --lenient), in order. */
-  warnings: string[];
+  /** Warnings, in order, with their `once` keys (see ParseSink.warn). */
+  warnings: [string, string | undefined][];
   /** The input error that stopped it (after `out`). */
   error?: { message: string; line?: number };
   /** A program error, with its stack. */
@@ -102,12 +124,13 @@ export function parseBlock(block: TextBlock, file: string, opts: ParseOptions, m
       text = '';
     }
   };
-  const onLine = textLineParser(file, opts, { event: (ev: MmioEvent) => line(stringifyEvent(ev)), text: line, warn: (m) => res.warnings.push(m) }, res.stats, mmio);
+  const onLine = textLineParser(file, opts, { event: (ev: MmioEvent) => line(stringifyEvent(ev)), text: line, warn: (m, once) => res.warnings.push([m, once]) }, res.stats, mmio);
   const bytes = Buffer.from(block.bytes.buffer, block.bytes.byteOffset, block.bytes.byteLength);
   try {
     const lines = new LineSplitter(onLine, block.firstLine - 1);
     for (let at = 0; at < bytes.length; at += DECODE) lines.push(bytes.subarray(at, at + DECODE));
     lines.end();
+    onLine.finish();
   } catch (e) {
     if (e instanceof NeedsOrder) res.needsOrder = true;
     else if (e instanceof InputError) res.error = { message: e.message, line: e.line };

@@ -29,18 +29,28 @@ export async function main(argv: string[]): Promise<number> {
   const out = new LineWriter(process.stdout);
   const opts: ParseOptions = { format: args.format as Format, all: args.all, strict: args.strict, lenient: args.lenient };
   let warnings = 0;
-  const onWarn = (m: string) => {
+  const said = new Set<string>();
+  const onWarn = (m: string, once?: string) => {
+    if (once !== undefined) {
+      // One thing (a region that is mmapped) is said once, and always: it changes what the trace means.
+      if (!said.has(once)) warn(TOOL, m);
+      said.add(once);
+      return;
+    }
     if (++warnings <= MAX_WARNINGS) warn(TOOL, m);
   };
-  for (const path of files.length ? files : ['-']) {
+  const inputs = files.length ? files : ['-'];
+  for (const path of inputs) {
     const file = inputName(path);
+    // With several inputs, each event says which it came from (line numbers alone would repeat).
+    const fileOpts: ParseOptions = inputs.length > 1 ? { ...opts, file: path } : opts;
     // One thread streams 64 KiB at a time; the parallel parser moves 1 MiB blocks.
     const { head, chunks } = await peekInput(openInput(path, jobs > 1 ? 1 << 20 : 1 << 16));
     let stats: ParseStats;
-    if (jobs === 1 || isSimpleInput(opts.format, head)) {
-      stats = await parseTrace(chunks, file, opts, { event: (ev) => out.line(stringifyEvent(ev)), text: (line) => out.line(line), warn: onWarn, afterChunk: () => out.flushIfFull() });
+    if (jobs === 1 || isSimpleInput(fileOpts.format, head)) {
+      stats = await parseTrace(chunks, file, fileOpts, { event: (ev) => out.line(stringifyEvent(ev)), text: (line) => out.line(line), warn: onWarn, afterChunk: () => out.flushIfFull() });
     } else {
-      stats = await parseTextParallel(chunks, file, opts, { write: (d) => out.block(d), warn: onWarn }, { jobs });
+      stats = await parseTextParallel(chunks, file, fileOpts, { write: (d) => out.block(d), warn: onWarn }, { jobs });
     }
     if (stats.unrecognised > 0) {
       warn(TOOL, `${file}: skipped ${stats.unrecognised} unrecognised line${stats.unrecognised === 1 ? '' : 's'} (first at line ${stats.firstUnrecognised})`);

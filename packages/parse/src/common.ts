@@ -42,3 +42,16 @@ export function excerpt(text: string): string {
 export function seconds(sec: string, frac: string): number {
   return decimalNumber(sec + '.' + frac, 0, sec.length + frac.length + 1);
 }
+
+/** A decimal integer of a trace as a number, or MalformedLine when it is past 2^53 (not exact as a JSON number). */
+export function safeInt(text: string, what: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) throw new MalformedLine(`${what} ${JSON.stringify(excerpt(text))} is not an integer below 2^53`);
+  return n;
+}
+
+/** A time in seconds, or MalformedLine when it is not finite or its whole seconds are past 2^53. */
+export function checkTime(t: number, text: string): number {
+  if (!(t <= Number.MAX_SAFE_INTEGER)) throw new MalformedLine(`time ${JSON.stringify(excerpt(text))} is out of range`);
+  return t;
+}

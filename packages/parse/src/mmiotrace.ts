@@ -9,8 +9,8 @@
  *   MARK %u.%06lu text                                 (MARK 0.000000 Lost N events. on overruns)
  * Accesses are resolved to a device, BAR and offset through the PCIDEV lines.
  */
-import { hexDigits, hexLiteral, toHex, type Bar, type MmioEvent } from '@mmio-tools/core';
-import { MalformedLine, SKIP, checkWidth, type LineResult } from './common.js';
+import { accessProblem, hexDigits, hexLiteral, toHex, type Bar, type MmioEvent } from '@mmio-tools/core';
+import { MalformedLine, SKIP, checkTime, checkWidth, safeInt, type LineResult } from './common.js';
 
 interface BarRange {
   dev: string;
@@ -33,18 +33,19 @@ export function looksLikeMmiotrace(line: string): boolean {
 function time(tok: string | undefined, what: string): number {
   const m = tok === undefined ? null : TIME.exec(tok);
   if (!m) throw new MalformedLine(`${what}: bad timestamp ${JSON.stringify(tok ?? '')}`);
-  return Number(tok);
+  return checkTime(Number(tok), tok!);
 }
 
 function hex(tok: string | undefined, what: string, field: string): string {
   const h = tok === undefined ? undefined : hexLiteral(tok);
   if (h === undefined) throw new MalformedLine(`${what}: ${field} ${JSON.stringify(tok ?? '')} is not a 0x hex number`);
+  if (h.length > 18) throw new MalformedLine(`${what}: ${field} ${h} is wider than 64 bits`);
   return h;
 }
 
 function int(tok: string | undefined, what: string, field: string): number {
   if (tok === undefined || !/^-?\d+$/.test(tok)) throw new MalformedLine(`${what}: ${field} ${JSON.stringify(tok ?? '')} is not a number`);
-  return +tok;
+  return safeInt(tok, `${what}: ${field}`);
 }
 
 function need(toks: string[], n: number, what: string): void {
@@ -70,6 +71,8 @@ export class MmiotraceParser {
         const addr = hex(toks[4], what, 'address');
         const value = hex(toks[5], what, 'value');
         const pc = hex(toks[6], what, 'pc');
+        const problem = accessProblem(width, value, undefined, addr);
+        if (problem !== undefined) throw new MalformedLine(`${what}: ${problem}`);
         const at = this.resolve(addr);
         return { type: kw === 'R' ? 'read' : 'write', src: 'mmiotrace', dev: at?.dev, region: at?.region, offset: at?.offset, addr, width, value, pc, t };
       }
@@ -92,7 +95,7 @@ export class MmiotraceParser {
         const t = time(toks[1], 'MARK');
         const text = toks.slice(2).join(' ');
         const lost = /^Lost (\d+) events\.?$/.exec(text);
-        if (lost) return { type: 'lost', src: 'mmiotrace', count: +lost[1]!, t };
+        if (lost) return { type: 'lost', src: 'mmiotrace', count: safeInt(lost[1]!, 'MARK: lost count'), t };
         return { type: 'mark', src: 'mmiotrace', text, t };
       }
       case 'UNKNOWN': {

@@ -20,8 +20,8 @@ import type { BlockRequest, WorkerSetup } from './worker.js';
 export interface TextSink {
   /** NDJSON event lines, in input order. */
   write(data: Uint8Array): Promise<void> | void;
-  /** A warning about the input (--lenient). */
-  warn(message: string): void;
+  /** A warning about the input (see ParseSink.warn). */
+  warn(message: string, once?: string): void;
 }
 
 export interface ParallelOptions {
@@ -54,7 +54,9 @@ class Pool {
     // dist/worker.js, from dist/ and from src/ (where the tests import this file) alike.
     const url = new URL('../dist/worker.js', import.meta.url);
     for (let i = 0; i < size; i++) {
-      const w = new Worker(url, { workerData: setup });
+      // stdout/stderr: true keeps the workers' (unused) streams off the process's own, each of
+      // which would otherwise get a listener per worker (MaxListenersExceededWarning from 10 on).
+      const w = new Worker(url, { workerData: setup, stdout: true, stderr: true });
       w.on('message', (m: Reply | 'ready') => {
         if (m === 'ready') {
           this.loading--;
@@ -131,7 +133,7 @@ export async function parseTextParallel(chunks: AsyncIterable<Buffer>, file: str
 
   const apply = async (res: BlockResult) => {
     for (const piece of res.out) await sink.write(piece);
-    for (const w of res.warnings) sink.warn(w);
+    for (const [w, once] of res.warnings) sink.warn(w, once);
     stats.events += res.stats.events;
     stats.malformed += res.stats.malformed;
     stats.unrecognised += res.stats.unrecognised;

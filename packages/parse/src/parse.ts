@@ -1,7 +1,7 @@
 import { InputError, forEachLine, peekInput, type MmioEvent } from '@mmio-tools/core';
 import { MalformedLine, SKIP, excerpt, type LineResult } from './common.js';
 import { MmiotraceParser, looksLikeMmiotrace } from './mmiotrace.js';
-import { accessLine, parseQemuLine } from './qemu.js';
+import { accessLine, lineNote, parseQemuLine } from './qemu.js';
 import { decodeSimpleTrace, isSimpleTrace } from './simpletrace.js';
 
 export const FORMATS = ['auto', 'qemu', 'mmiotrace', 'simple'] as const;
@@ -15,6 +15,8 @@ export interface ParseOptions {
   strict: boolean;
   /** Malformed lines of known events are skipped with a warning instead of failing. */
   lenient: boolean;
+  /** Put this in every event's `file` (mmio-parse does when it reads more than one input). */
+  file?: string;
 }
 
 export interface ParseStats {
@@ -37,8 +39,11 @@ export interface ParseSink {
    * accessLine), without an event object: they then come here, not to `event`.
    */
   text?(line: string): void;
-  /** A warning about the input (lenient mode). */
-  warn(message: string): void;
+  /**
+   * A warning about the input. Warnings with the same `once` key are about one
+   * thing (a region that is mmapped): the first says it.
+   */
+  warn(message: string, once?: string): void;
   /** Called between input chunks; await output backpressure here. */
   afterChunk?(): Promise<void> | void;
 }
@@ -55,6 +60,7 @@ export async function parseTrace(input: AsyncIterable<Buffer>, file: string, opt
   }
   const onLine = textLineParser(file, opts, sink, stats, opts.format === 'qemu' ? undefined : new MmiotraceParser());
   stats.lines = await forEachLine(chunks, onLine, sink.afterChunk?.bind(sink));
+  onLine.finish();
   return stats;
 }
 
@@ -70,46 +76,131 @@ export interface MmiotraceLines {
   parseLine(line: string): LineResult;
 }
 
+/** The kernel's ftrace header line that counts what the ring buffer held and what was written to it. */
+const FTRACE_ENTRIES = /^#\s*entries-in-buffer\/entries-written:\s*(\d+)\/(\d+)/;
+
+/** The handler of one line of a text trace, and `finish` to call after the last line. */
+export interface TextLineParser {
+  (line: string, lineNo: number, cut?: boolean): void;
+  finish(): void;
+}
+
 /**
  * The handler of one line of a text trace (QEMU text and, unless --format qemu,
  * mmiotrace), with its 1-based number: events go to the sink, counts to stats.
+ *
+ * Lines as people have them: leading white space is read past (lines pasted
+ * from a document), a `#` line is the kernel's ftrace header (its
+ * entries-written count past entries-in-buffer is a `lost` event), an indented
+ * line that is no event right after a QEMU event line is that event's
+ * continuation (with --all, appended to its `args`), and a last line without
+ * a line end that cannot be read was cut short: a warning, not an error,
+ * unless --strict.
  */
-export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink, stats: ParseStats, mmio: MmiotraceLines | undefined): (line: string, lineNo: number) => void {
+export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink, stats: ParseStats, mmio: MmiotraceLines | undefined): TextLineParser {
   const qemu = opts.format !== 'mmiotrace';
   const text = qemu ? sink.text?.bind(sink) : undefined;
-  return (line, lineNo) => {
-    if (line.length === 0) return;
-    if (text !== undefined) {
-      const json = accessLine(line, lineNo);
+  const fileField = opts.file === undefined ? '' : `,"file":${JSON.stringify(opts.file)}`;
+  /** May an indented line here continue the event before it? */
+  let inQemuEvent = false;
+  /** An `event` (--all) held back for its continuation lines. */
+  let pending: (MmioEvent & { type: 'event' }) | undefined;
+  const flush = () => {
+    if (pending === undefined) return;
+    const ev = pending;
+    pending = undefined;
+    sink.event(ev);
+  };
+  const emit = (r: MmioEvent, lineNo: number) => {
+    r.line = lineNo;
+    if (opts.file !== undefined) (r as { file?: string }).file = opts.file;
+    stats.events++;
+    if (r.type === 'event') {
+      flush();
+      pending = r as MmioEvent & { type: 'event' };
+      return;
+    }
+    flush();
+    sink.event(r);
+  };
+  const onLine = (line: string, lineNo: number, cut?: boolean) => {
+    if (line.length === 0) {
+      inQemuEvent = false;
+      return;
+    }
+    if (text !== undefined && !cut) {
+      const json = accessLine(line, lineNo, fileField);
       if (json !== undefined) {
+        flush();
+        inQemuEvent = true;
         stats.events++;
         text(json);
         return;
       }
     }
+    const c0 = line.charCodeAt(0);
+    const indented = c0 === 32 || c0 === 9;
+    const body = indented ? line.trimStart() : line;
+    if (body.length === 0) {
+      inQemuEvent = false;
+      return;
+    }
+    if (body.charCodeAt(0) === 35 /* # */) {
+      // The kernel's ftrace header (cat /sys/kernel/tracing/trace).
+      inQemuEvent = false;
+      const m = FTRACE_ENTRIES.exec(body);
+      if (m && BigInt(m[2]!) > BigInt(m[1]!)) {
+        const lost = BigInt(m[2]!) - BigInt(m[1]!);
+        if (lost > BigInt(Number.MAX_SAFE_INTEGER)) throw new InputError(`ftrace header: lost count ${lost} is not an integer below 2^53`, file, lineNo);
+        sink.warn(`${file}:${lineNo}: the kernel's ring buffer overwrote ${lost} events (entries-written ${m[2]} > entries-in-buffer ${m[1]}): the trace is incomplete`);
+        emit({ type: 'lost', src: 'ftrace', count: Number(lost) }, lineNo);
+      }
+      return;
+    }
     let r: LineResult;
+    let isQemu = false;
     try {
-      if (mmio && looksLikeMmiotrace(line)) r = mmio.parseLine(line);
-      else if (qemu) r = parseQemuLine(line, opts.all);
+      if (mmio && looksLikeMmiotrace(body)) r = mmio.parseLine(body);
+      else if (qemu) {
+        r = parseQemuLine(body, opts.all);
+        isQemu = r !== undefined;
+        if (lineNote !== undefined) sink.warn(`${file}:${lineNo}: ${lineNote.message}`, lineNote.once);
+      }
     } catch (e) {
       if (!(e instanceof MalformedLine)) throw e;
+      if (cut && !opts.strict) {
+        sink.warn(`${file}:${lineNo}: last line is cut short (no newline at end of file); skipped`);
+        return;
+      }
       if (!opts.lenient) throw new InputError(e.message, file, lineNo);
       stats.malformed++;
       sink.warn(`${file}:${lineNo}: ${e.message} (skipped)`);
       return;
     }
     if (r === undefined) {
-      if (line.trim().length === 0) return;
+      if (indented && inQemuEvent) {
+        // A continuation line of the QEMU event before it.
+        if (pending !== undefined) pending.args += pending.args.length ? ' ' + body.trim() : body.trim();
+        return;
+      }
+      inQemuEvent = false;
       if (opts.strict) throw new InputError(`unrecognised line ${JSON.stringify(excerpt(line))}`, file, lineNo);
       stats.unrecognised++;
       stats.firstUnrecognised ??= lineNo;
       return;
     }
+    inQemuEvent = isQemu;
     if (r === SKIP) return;
-    r.line = lineNo;
-    stats.events++;
-    sink.event(r);
+    if (cut && (r.type === 'read' || r.type === 'write') && /[0-9a-fA-F]$/.test(body)) {
+      sink.warn(`${file}:${lineNo}: last line has no newline at end of file: its value ${r.value} may be cut short`);
+    }
+    if (r.type === 'mmap' && r.enabled) {
+      const what = r.region !== undefined && r.dev !== undefined ? `region ${r.region} of ${r.dev}` : `region ${JSON.stringify(r.label)}`;
+      sink.warn(`${file}:${lineNo}: ${what} is mmapped: its accesses are not traced (x-no-mmap=true traces them)`, `mmap ${what}`);
+    }
+    emit(r, lineNo);
   };
+  return Object.assign(onLine, { finish: flush });
 }
 
 async function parseSimple(chunks: AsyncIterable<Buffer>, file: string, opts: ParseOptions, sink: ParseSink, stats: ParseStats): Promise<ParseStats> {
@@ -119,13 +210,16 @@ async function parseSimple(chunks: AsyncIterable<Buffer>, file: string, opts: Pa
       {
         event(ev, record) {
           ev.line = record;
+          if (opts.file !== undefined) (ev as { file?: string }).file = opts.file;
           stats.events++;
           sink.event(ev);
         },
         other(name, args, t, record) {
           if (!opts.all) return;
           stats.events++;
-          sink.event({ type: 'event', src: 'simpletrace', name, args, t, line: record });
+          const ev: MmioEvent = { type: 'event', src: 'simpletrace', name, args, t, line: record };
+          if (opts.file !== undefined) (ev as { file?: string }).file = opts.file;
+          sink.event(ev);
         },
         malformed(err, record) {
           if (!opts.lenient) throw new InputError(err.message, file, record);

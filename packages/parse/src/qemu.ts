@@ -4,8 +4,9 @@
  * trace buffer. Formats follow QEMU's hw/vfio/trace-events and
  * system/trace-events.
  */
-import { decimalNumber, hexLiteral, numberText, scaledDecimal, type AccessEvent, type MmioEvent } from '@mmio-tools/core';
-import { MalformedLine, SKIP, checkWidth, excerpt, normalizeDev, seconds, type LineResult } from './common.js';
+import { accessProblem, decimalNumber, hexLiteral, numberText, scaledDecimal, type AccessEvent, type MmioEvent } from '@mmio-tools/core';
+import { MalformedLine, SKIP, checkTime, checkWidth, excerpt, normalizeDev, safeInt, seconds, type LineResult } from './common.js';
+import { CONTEXT_HANDLERS, type ContextHandler } from './context.js';
 
 interface Prefix {
   t?: number;
@@ -20,12 +21,21 @@ const PROG_PREFIX = /^[\w.+-]+(?:\((\d+)(?::[^)]*)?\))?: /;
 const FTRACE = /^\s*.*?-(\d+)\s+(?:\(\s*[\d-]+\)\s+)?\[\d+\]\s+(?:\S+\s+)?(\d+)\.(\d+):\s+tracing_mark_write:\s(.*)$/;
 const EVENT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const leap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+
+/** Epoch seconds of an ISO-8601 prefix; a date or time that cannot be (month 13, 25:00) is malformed, not rolled over. */
 function isoSeconds(m: RegExpExecArray): number {
-  const [, y, mo, d, h, mi, s, frac, zone] = m;
-  let ms = Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +s!);
+  const [text, y, mo, d, h, mi, s, frac, zone] = m;
+  const year = +y!, month = +mo!, day = +d!;
+  if (month < 1 || month > 12 || day < 1 || day > (month === 2 && leap(year) ? 29 : DAYS[month - 1]!) || +h! > 23 || +mi! > 59 || +s! > 60) {
+    throw new MalformedLine(`impossible date or time ${JSON.stringify(text.trim())}`);
+  }
+  let ms = Date.UTC(year, month - 1, day, +h!, +mi!, +s!);
   if (zone && zone !== 'Z') {
     const sign = zone[0] === '-' ? -1 : 1;
     const z = zone.slice(1).replace(':', '');
+    if (+z.slice(0, 2) > 23 || +z.slice(2) > 59) throw new MalformedLine(`impossible time zone ${JSON.stringify(zone)}`);
     ms -= sign * (+z.slice(0, 2) * 60 + +z.slice(2)) * 60000;
   }
   const sec = ms / 1000;
@@ -39,6 +49,9 @@ const HEX = '(0x[0-9a-fA-F]+)';
 
 /** The pattern of each field in the arguments below, each a capturing group but `dev` and `name` (captured there). */
 interface ArgFields {
+  /** The CPU index and MemoryRegion pointer of memory_region_ops_*. */
+  cpu: string;
+  mr: string;
   dev: string;
   region: string;
   hex: string;
@@ -55,9 +68,9 @@ interface ArgFields {
  */
 const vfioWriteArgs = (f: ArgFields) => `\\((${f.dev}):region${f.region}\\+${f.hex}, ${f.hex}, ${f.width}\\)`;
 const vfioReadArgs = (f: ArgFields) => `\\((${f.dev}):region${f.region}\\+${f.hex}, ${f.width}\\) = ${f.hex}`;
-const memOpsArgs = (f: ArgFields) => `cpu -?\\d+ mr \\S+ addr ${f.hex} value ${f.hex} size ${f.size}(?: name '(${f.name})')?`;
+const memOpsArgs = (f: ArgFields) => `cpu ${f.cpu} mr ${f.mr} addr ${f.hex} value ${f.hex} size ${f.size}(?: name '(${f.name})')?`;
 /** The general path's fields: any text that can be read, checked after the match. */
-const ANY: ArgFields = { dev: '.+?', region: '(\\d+)', hex: HEX, width: '(-?\\d+)', size: '(\\d+)', name: '.*' };
+const ANY: ArgFields = { cpu: '(-?\\d+)', mr: '(\\S+)', dev: '.+?', region: '(\\d+)', hex: HEX, width: '(-?\\d+)', size: '(\\d+)', name: '.*' };
 
 const VFIO_WRITE = new RegExp(`^\\s*${vfioWriteArgs(ANY)}\\s*$`);
 const VFIO_READ = new RegExp(`^\\s*${vfioReadArgs(ANY)}\\s*$`);
@@ -86,17 +99,37 @@ function hex(literal: string): string {
  * `line` is a place for the caller's line number: set in the literal, it costs no new shape.
  */
 function vfio(type: 'read' | 'write', src: string, dev: string | undefined, region: number, offset: string, width: number, value: string, p: Prefix): AccessEvent {
-  return { type, src, dev, region, offset: hex(offset), width, value: hex(value), t: p.t, tid: p.tid, line: 0 };
+  const ev: AccessEvent = { type, src, dev, region, offset: hex(offset), width, value: hex(value), t: p.t, tid: p.tid, line: 0 };
+  checkAccess(src, ev);
+  return ev;
 }
+
+/** The trace event an access of `src` comes from, for messages. */
+const SRC_EVENT: Record<string, (type: string) => string> = {
+  vfio: (t) => `vfio_region_${t}`,
+  'vfio-config': (t) => `vfio_pci_${t}_config`,
+  'vfio-rom': () => 'vfio_rom_read',
+  'vfio-vga': (t) => `vfio_vga_${t}`,
+  memory: (t) => `memory_region_ops_${t}`,
+};
+
+/** Throw MalformedLine for a value that cannot be: wider than the access, or an access past 2^64. */
+function checkAccess(src: string, ev: AccessEvent): void {
+  const problem = accessProblem(ev.width, ev.value, ev.offset, ev.addr);
+  if (problem !== undefined) throw new MalformedLine(`${SRC_EVENT[src]!(ev.type)}: ${problem}`);
+}
+
+/** A region index as printed: at most 2^53 - 1. */
+const regionIndex = (event: string, text: string) => safeInt(text, `${event}: region`);
 
 const HANDLERS = new Map<string, Handler>([
   ['vfio_region_write', (a, p) => {
     const m = match(VFIO_WRITE, 'vfio_region_write', a);
-    return vfio('write', 'vfio', normalizeDev(m[1]!), +m[2]!, m[3]!, checkWidth('vfio_region_write', +m[5]!), m[4]!, p);
+    return vfio('write', 'vfio', normalizeDev(m[1]!), regionIndex('vfio_region_write', m[2]!), m[3]!, checkWidth('vfio_region_write', +m[5]!), m[4]!, p);
   }],
   ['vfio_region_read', (a, p) => {
     const m = match(VFIO_READ, 'vfio_region_read', a);
-    return vfio('read', 'vfio', normalizeDev(m[1]!), +m[2]!, m[3]!, checkWidth('vfio_region_read', +m[4]!), m[5]!, p);
+    return vfio('read', 'vfio', normalizeDev(m[1]!), regionIndex('vfio_region_read', m[2]!), m[3]!, checkWidth('vfio_region_read', +m[4]!), m[5]!, p);
   }],
   ['vfio_pci_read_config', (a, p) => {
     const m = match(CFG_READ, 'vfio_pci_read_config', a);
@@ -125,8 +158,22 @@ const HANDLERS = new Map<string, Handler>([
 function memOps(type: 'read' | 'write', args: string, p: Prefix): AccessEvent {
   const event = type === 'read' ? 'memory_region_ops_read' : 'memory_region_ops_write';
   const m = match(MEM_OPS, event, args.trimStart());
-  const width = checkWidth(event, +m[3]!);
-  return { type, src: 'memory', name: m[4], addr: hex(m[1]!), width, value: hex(m[2]!), t: p.t, tid: p.tid, line: 0 };
+  const width = checkWidth(event, +m[5]!);
+  const cpu = safeInt(m[1]!, `${event}: cpu`);
+  // %p prints a null pointer as (nil) with glibc.
+  const mr = m[2] === '(nil)' ? '0x0' : hexLiteral(m[2]!);
+  if (mr === undefined || mr.length > 18) throw new MalformedLine(`${event}: mr ${JSON.stringify(m[2])} is not a pointer`);
+  const ev: AccessEvent = { type, src: 'memory', name: m[6], addr: hex(m[3]!), width, value: hex(m[4]!), cpu, mr, t: p.t, tid: p.tid, line: 0 };
+  if (type === 'read' && ev.value.length - 2 > width * 2 && ev.value.length <= 18) {
+    // QEMU traces what the device's read function returned, before the memory core
+    // keeps the low `size` bytes for the guest (memory_region_read_accessor): a 2-byte
+    // read of pci-conf-data returns 0xffffffff, HPET returns its 64-bit registers.
+    // The guest saw the low bytes; the value as printed stays in `raw`.
+    ev.raw = ev.value;
+    ev.value = '0x' + (BigInt(ev.value) & ((1n << BigInt(width * 8)) - 1n)).toString(16);
+  }
+  checkAccess('memory', ev);
+  return ev;
 }
 
 /** The prefix of the line being parsed; one object, reused (this runs on every line). */
@@ -160,8 +207,8 @@ function readTidPrefix(line: string): number {
     i++;
   }
   if (i === frac || c !== 58 /* : */) return -1;
-  prefix.tid = sec - 1 > 15 ? Number(line.slice(0, sec - 1)) : tid;
-  prefix.t = scaledDecimal(digits, i - frac) ?? decimalNumber(line, sec, i);
+  prefix.tid = sec - 1 > 15 ? safeInt(line.slice(0, sec - 1), 'thread id') : tid;
+  prefix.t = checkTime(scaledDecimal(digits, i - frac) ?? decimalNumber(line, sec, i), line.slice(sec, i));
   return i;
 }
 
@@ -184,6 +231,12 @@ function handlerAt(line: string, start: number, end: number): Handler | undefine
 }
 
 /**
+ * What the last parseQemuLine call has to say of the line, besides its event:
+ * a warning (without file:line) and its `once` key (see ParseSink.warn).
+ */
+export let lineNote: { message: string; once: string } | undefined;
+
+/**
  * Parse one line of QEMU trace text. Returns an access event for the events
  * above; with `all`, an `event` for any other QEMU event, else SKIP; SKIP for
  * an indented continuation line; undefined for a line that is not QEMU trace
@@ -193,6 +246,7 @@ export function parseQemuLine(line: string, all: boolean): LineResult {
   const p = prefix;
   p.t = undefined;
   p.tid = undefined;
+  lineNote = undefined;
   let start: number; // where the event name starts
   let text = line; // the text that holds it (differs for ftrace)
   let prefixed = true;
@@ -207,12 +261,11 @@ export function parseQemuLine(line: string, all: boolean): LineResult {
     const prog = PROG_PREFIX.exec(line.slice(start));
     if (prog) start += prog[0].length;
   } else if (line.includes('tracing_mark_write:') && (m = FTRACE.exec(line))) {
-    p.tid = +m[1]!;
-    p.t = seconds(m[2]!, m[3]!);
+    p.tid = safeInt(m[1]!, 'ftrace task pid');
+    p.t = checkTime(seconds(m[2]!, m[3]!), `${m[2]}.${m[3]}`);
     text = m[4]!;
     start = 0;
   } else {
-    if (c0 === 32 || c0 === 9) return line.trim().length ? SKIP : undefined; // continuation line of a multi-line event
     start = 0;
     prefixed = false;
   }
@@ -224,6 +277,17 @@ export function parseQemuLine(line: string, all: boolean): LineResult {
   if (!EVENT_NAME.test(name)) return undefined;
   // Without a prefix, only a name shaped like QEMU's (with an underscore) counts as an event.
   if (!prefixed && !name.includes('_')) return undefined;
+  const context: ContextHandler | undefined = CONTEXT_HANDLERS.get(name);
+  if (context) {
+    const ev = context(text.slice(sp + 1).trim());
+    if (ev) {
+      const timed = ev as { t?: number; tid?: number };
+      timed.t = p.t;
+      timed.tid = p.tid;
+      return ev;
+    }
+    lineNote = { message: `${name}: cannot read its arguments ${JSON.stringify(excerpt(text.slice(sp + 1).trim()))}; kept as another QEMU event`, once: `context ${name}` };
+  }
   if (!all) return SKIP;
   return { type: 'event', src: 'qemu', name, args: text.slice(sp + 1).trim(), t: p.t, tid: p.tid, line: 0 };
 }
@@ -242,7 +306,7 @@ export function parseQemuLine(line: string, all: boolean): LineResult {
  * the error.
  */
 /** A canonical hex number, an integer of at most 15 digits, a string that JSON prints without escapes. */
-const C_HEX = '(0x(?:0|[1-9a-f][0-9a-f]*))';
+const C_HEX = '(0x(?:0|[1-9a-f][0-9a-f]{0,15}))';
 const C_INT = '(0|[1-9]\\d{0,14})';
 const C_TEXT = '[^"\\\\\\u0000-\\u001f\\ud800-\\udfff]';
 /**
@@ -255,7 +319,16 @@ const C_TEXT = '[^"\\\\\\u0000-\\u001f\\ud800-\\udfff]';
  */
 const C_TIME = '((?:0|[1-9]\\d{0,8}|[1-3]\\d{9})\\.\\d{0,5}[1-9])';
 /** The fast path's fields: canonical only. */
-const CANONICAL: ArgFields = { dev: `${C_TEXT}+?`, region: C_INT, hex: C_HEX, width: '([1248])', size: '([1248])', name: `${C_TEXT}*` };
+const CANONICAL: ArgFields = {
+  cpu: '(0|-?[1-9]\\d{0,8})',
+  mr: '(0x(?:0|[1-9a-f][0-9a-f]{0,15}))',
+  dev: `${C_TEXT}+?`,
+  region: C_INT,
+  hex: C_HEX,
+  width: '([1248])',
+  size: '([1248])',
+  name: `${C_TEXT}*`,
+};
 const FAST = new RegExp(
   `^(?:${C_INT}@(?:${C_TIME}|((?:0|[1-9]\\d{0,14})\\.\\d+)):)?` +
     `(?:vfio_region_write  ${vfioWriteArgs(CANONICAL)}` +
@@ -272,22 +345,30 @@ function fastTime(tid: string | undefined, plain: string | undefined, t: string 
 
 /**
  * The NDJSON line of one QEMU access line of the common shape above (with
- * `line` set to `lineNo`), exactly as stringifyEvent writes the event that
- * parseQemuLine reads; undefined for any other line. One template per event:
- * caching the text of fields that repeat made it slower.
+ * `line` set to `lineNo`, and `file`, the `,"file":…` member or ''), exactly as
+ * stringifyEvent writes the event that parseQemuLine reads; undefined for any
+ * other line, and for a value or place that cannot be (parseQemuLine words
+ * the error). One template per event: caching the text of fields that repeat
+ * made it slower.
  */
-export function accessLine(line: string, lineNo: number): string | undefined {
+export function accessLine(line: string, lineNo: number, file = ''): string | undefined {
   const m = FAST.exec(line);
   if (m === null) return undefined;
   // Groups: 1 tid, 2 or 3 time; write 4 dev, 5 region, 6 offset, 7 value, 8 width;
-  // read 9 dev, 10 region, 11 offset, 12 width, 13 value; memory 14 type, 15 addr, 16 value, 17 width, 18 name.
-  const time = fastTime(m[1], m[2], m[3]);
+  // read 9 dev, 10 region, 11 offset, 12 width, 13 value;
+  // memory 14 type, 15 cpu, 16 mr, 17 addr, 18 value, 19 width, 20 name.
   if (m[4] !== undefined) {
-    return `{"type":"write","src":"vfio","dev":"${normalizeDev(m[4])}","region":${m[5]},"offset":"${m[6]}","width":${m[8]},"value":"${m[7]}"${time},"line":${lineNo}}`;
+    if (accessProblem(+m[8]!, m[7]!, m[6], undefined) !== undefined) return undefined;
+    const time = fastTime(m[1], m[2], m[3]);
+    return `{"type":"write","src":"vfio","dev":"${normalizeDev(m[4])}","region":${m[5]},"offset":"${m[6]}","width":${m[8]},"value":"${m[7]}"${file}${time},"line":${lineNo}}`;
   }
   if (m[9] !== undefined) {
-    return `{"type":"read","src":"vfio","dev":"${normalizeDev(m[9])}","region":${m[10]},"offset":"${m[11]}","width":${m[12]},"value":"${m[13]}"${time},"line":${lineNo}}`;
+    if (accessProblem(+m[12]!, m[13]!, m[11], undefined) !== undefined) return undefined;
+    const time = fastTime(m[1], m[2], m[3]);
+    return `{"type":"read","src":"vfio","dev":"${normalizeDev(m[9])}","region":${m[10]},"offset":"${m[11]}","width":${m[12]},"value":"${m[13]}"${file}${time},"line":${lineNo}}`;
   }
-  const name = m[18] === undefined ? '' : `,"name":"${m[18]}"`;
-  return `{"type":"${m[14]}","src":"memory"${name},"addr":"${m[15]}","width":${m[17]},"value":"${m[16]}"${time},"line":${lineNo}}`;
+  if (accessProblem(+m[19]!, m[18]!, undefined, m[17]) !== undefined) return undefined;
+  const time = fastTime(m[1], m[2], m[3]);
+  const name = m[20] === undefined ? '' : `,"name":"${m[20]}"`;
+  return `{"type":"${m[14]}","src":"memory"${name},"addr":"${m[17]}","width":${m[19]},"value":"${m[18]}","cpu":${m[15]},"mr":"${m[16]}"${file}${time},"line":${lineNo}}`;
 }

@@ -9,7 +9,7 @@
  *   event id 0xfffffffffffffffe is a dropped-events record with one u64 count.
  * The mapping records name the events, so no trace-events file is needed.
  */
-import { toHex, type MmioEvent } from '@mmio-tools/core';
+import { accessProblem, toHex, type AccessEvent, type MmioEvent } from '@mmio-tools/core';
 import { MalformedLine, WIDTHS, normalizeDev } from './common.js';
 
 export const SIMPLE_MAGIC = 0xf2b177cb0aa429b4n;
@@ -23,18 +23,20 @@ export function isSimpleTrace(head: Buffer): boolean {
 }
 
 type Arg = 's' | 'u';
-/** Argument kinds of the events we decode, in trace-events order. */
-const SIGNATURES: Record<string, Arg[]> = {
-  vfio_region_write: ['s', 'u', 'u', 'u', 'u'], // name, index, addr, data, size
-  vfio_region_read: ['s', 'u', 'u', 'u', 'u'], // name, index, addr, size, data
-  vfio_pci_read_config: ['s', 'u', 'u', 'u'], // name, addr, len, val
-  vfio_pci_write_config: ['s', 'u', 'u', 'u'], // name, addr, val, len
-  vfio_rom_read: ['s', 'u', 'u', 'u'], // name, addr, size, data
-  vfio_vga_read: ['u', 'u', 'u'], // addr, size, data
-  vfio_vga_write: ['u', 'u', 'u'], // addr, data, size
-  memory_region_ops_read: ['u', 'u', 'u', 'u', 'u', 's'], // cpu, mr, addr, value, size[, name]
-  memory_region_ops_write: ['u', 'u', 'u', 'u', 'u', 's'],
-};
+/** Argument kinds of the events we decode, in trace-events order (a Map: names come from the input). */
+const SIGNATURES = new Map<string, Arg[]>([
+  ['vfio_region_write', ['s', 'u', 'u', 'u', 'u']], // name, index, addr, data, size
+  ['vfio_region_read', ['s', 'u', 'u', 'u', 'u']], // name, index, addr, size, data
+  ['vfio_pci_read_config', ['s', 'u', 'u', 'u']], // name, addr, len, val
+  ['vfio_pci_write_config', ['s', 'u', 'u', 'u']], // name, addr, val, len
+  ['vfio_rom_read', ['s', 'u', 'u', 'u']], // name, addr, size, data
+  ['vfio_vga_read', ['u', 'u', 'u']], // addr, size, data
+  ['vfio_vga_write', ['u', 'u', 'u']], // addr, data, size
+  ['memory_region_ops_read', ['u', 'u', 'u', 'u', 'u', 's']], // cpu, mr, addr, value, size[, name]
+  ['memory_region_ops_write', ['u', 'u', 'u', 'u', 'u', 's']],
+]);
+/** Events whose last argument older QEMU did not have (memory_region_ops_* before the name). */
+const OPTIONAL_LAST = new Set(['memory_region_ops_read', 'memory_region_ops_write']);
 
 const MASK32 = 0xffffffffn;
 
@@ -42,7 +44,7 @@ function decodeArgs(buf: Buffer, sig: Arg[], event: string): (string | bigint)[]
   const out: (string | bigint)[] = [];
   let p = 0;
   for (const kind of sig) {
-    if (p === buf.length) break; // older QEMU: memory_region_ops_* without the name
+    if (p === buf.length && out.length === sig.length - 1 && OPTIONAL_LAST.has(event)) break; // older QEMU: memory_region_ops_* without the name
     if (kind === 's') {
       if (p + 4 > buf.length) throw new MalformedLine(`${event}: truncated string argument`);
       const n = buf.readUInt32LE(p);
@@ -66,15 +68,36 @@ function width(event: string, w: bigint): number {
 
 const hx = (v: bigint) => toHex(v);
 
-/** Build the access event of a known QEMU event from its decoded arguments. */
+/** A u64 argument that is an index or a count: at most 2^53 - 1. */
+function index(event: string, what: string, v: bigint): number {
+  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new MalformedLine(`${event}: ${what} ${v} is not an integer below 2^53`);
+  return Number(v);
+}
+
+/** The access event of a known QEMU event, checked: a value that fits its width. */
 function accessOf(name: string, a: (string | bigint)[], t: number): MmioEvent | undefined {
+  const ev = rawAccessOf(name, a, t);
+  if (ev && name === 'memory_region_ops_read' && ev.value.length - 2 > ev.width * 2) {
+    // What the device returned; the guest saw the low bytes (see the text parser, qemu.ts).
+    ev.raw = ev.value;
+    ev.value = '0x' + (BigInt(ev.value) & ((1n << BigInt(ev.width * 8)) - 1n)).toString(16);
+  }
+  if (ev) {
+    const problem = accessProblem(ev.width, ev.value, ev.offset, ev.addr);
+    if (problem !== undefined) throw new MalformedLine(`${name}: ${problem}`);
+  }
+  return ev;
+}
+
+/** Build the access event of a known QEMU event from its decoded arguments. */
+function rawAccessOf(name: string, a: (string | bigint)[], t: number): AccessEvent | undefined {
   const s = (i: number) => a[i] as string;
   const u = (i: number) => a[i] as bigint;
   switch (name) {
     case 'vfio_region_write':
-      return { type: 'write', src: 'vfio', dev: normalizeDev(s(0)), region: Number(u(1)), offset: hx(u(2)), width: width(name, u(4)), value: hx(u(3)), t };
+      return { type: 'write', src: 'vfio', dev: normalizeDev(s(0)), region: index(name, 'region', u(1)), offset: hx(u(2)), width: width(name, u(4)), value: hx(u(3)), t };
     case 'vfio_region_read':
-      return { type: 'read', src: 'vfio', dev: normalizeDev(s(0)), region: Number(u(1)), offset: hx(u(2)), width: width(name, u(3)), value: hx(u(4)), t };
+      return { type: 'read', src: 'vfio', dev: normalizeDev(s(0)), region: index(name, 'region', u(1)), offset: hx(u(2)), width: width(name, u(3)), value: hx(u(4)), t };
     case 'vfio_pci_read_config':
       return { type: 'read', src: 'vfio-config', dev: normalizeDev(s(0)), region: 7, offset: hx(u(1) & MASK32), width: width(name, u(2)), value: hx(u(3) & MASK32), t };
     case 'vfio_pci_write_config':
@@ -94,6 +117,8 @@ function accessOf(name: string, a: (string | bigint)[], t: number): MmioEvent | 
         addr: hx(u(2)),
         width: width(name, u(4)),
         value: hx(u(3)),
+        cpu: Number(BigInt.asIntN(32, u(0))),
+        mr: hx(u(1)),
         t,
       };
     default:
@@ -161,11 +186,16 @@ export async function decodeSimpleTrace(
       record++;
       const t = Number(ns) / 1e9;
       if (id === DROPPED_ID) {
-        sink.event({ type: 'lost', src: 'simpletrace', count: args.length >= 8 ? Number(args.readBigUInt64LE(0)) : 0, t }, record);
+        const count = args.length >= 8 ? args.readBigUInt64LE(0) : 0n;
+        if (count > BigInt(Number.MAX_SAFE_INTEGER)) {
+          sink.malformed(new MalformedLine(`dropped-events record: count ${count} is not an integer below 2^53`), record);
+          continue;
+        }
+        sink.event({ type: 'lost', src: 'simpletrace', count: Number(count), t }, record);
         continue;
       }
       const name = names.get(id) ?? `event_${id}`;
-      const sig = SIGNATURES[name];
+      const sig = SIGNATURES.get(name);
       if (!sig) {
         sink.other(name, args.toString('hex'), t, record);
         continue;

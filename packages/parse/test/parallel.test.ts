@@ -52,8 +52,24 @@ describe('textBlocks', () => {
     const text = 'a\nbb\r\nccc\n\nlast without newline';
     const blocks = [];
     for await (const b of textBlocks(chunksOf(text, 3), 4)) blocks.push(b);
-    expect(blocks.map((b) => Buffer.from(b.bytes).toString())).toEqual(['a\nbb\r\n', 'ccc\n\n', 'last without newline']);
-    expect(blocks.map((b) => [b.firstLine, b.lines])).toEqual([[1, 2], [3, 2], [5, 1]]);
+    // A block ends at a newline after which a chunk has the next line's first byte.
+    expect(blocks.map((b) => Buffer.from(b.bytes).toString())).toEqual(['a\nbb\r\nccc\n\n', 'last without newline']);
+    expect(blocks.map((b) => [b.firstLine, b.lines])).toEqual([[1, 4], [5, 1]]);
+  });
+
+  it('never starts a block with an indented line that may continue the event before it (ftrace lines may)', async () => {
+    const text = 'e1 x\n  cont\n  cont\ne2 y\n  cont\n q-1 [000] ... 1.5: tracing_mark_write: e3\n  cont\nz\n';
+    const blocks = [];
+    for await (const b of textBlocks(chunksOf(text, 5), 20)) blocks.push(Buffer.from(b.bytes).toString());
+    expect(blocks.join('')).toBe(text);
+    for (const b of blocks.slice(1)) expect(b.startsWith('  cont')).toBe(false);
+    // A trace of ftrace lines, every one indented, is still cut into blocks.
+    const ftrace = ' q-1 [000] ... 1.5: tracing_mark_write: e3 x\n'.repeat(50);
+    const fblocks = [];
+    for await (const b of textBlocks(chunksOf(ftrace, 64), 200)) fblocks.push(Buffer.from(b.bytes).toString());
+    expect(fblocks.join('')).toBe(ftrace);
+    expect(fblocks.length).toBeGreaterThan(5);
+    for (const b of fblocks) expect(b.startsWith(' q-1')).toBe(true);
   });
 });
 

@@ -103,6 +103,7 @@ describe('QEMU log backend', () => {
     expect(events.map((e) => [e.type, e.src, e.region, e.offset, e.width, e.value, e.tid])).toEqual([
       ['write', 'vfio-config', 7, '0x10', 4, '0xffffffff', 145],
       ['read', 'vfio-config', 7, '0x10', 4, '0xfffe0000', 145],
+      ['irq', 'vfio', undefined, undefined, undefined, undefined, 141],
       ['read', 'vfio', 0, '0x20', 4, '0x18217949', 145],
       ['write', 'vfio', 1, '0x4', 4, '0x4140240', 145],
     ]);
@@ -110,8 +111,8 @@ describe('QEMU log backend', () => {
   });
 
   it('emits other QEMU events with --all', async () => {
-    const { events } = await parse('141@1795266104.351911:vfio_intx_enable  (0000:00:03.0)\n', { all: true });
-    expect(events).toEqual([{ type: 'event', src: 'qemu', name: 'vfio_intx_enable', args: '(0000:00:03.0)', t: 1795266104.351911, tid: 141, line: 1 }]);
+    const { events } = await parse('141@1795266104.351911:vfio_iommu_map_notify iommu map @ 0x0 - 0xfff\n', { all: true });
+    expect(events).toEqual([{ type: 'event', src: 'qemu', name: 'vfio_iommu_map_notify', args: 'iommu map @ 0x0 - 0xfff', t: 1795266104.351911, tid: 141, line: 1 }]);
   });
 
   it('parses memory_region_ops with and without the name, absolute address kept', async () => {
@@ -120,13 +121,13 @@ memory_region_ops_read cpu 0 mr 0x55d0c0b2a000 addr 0xfebc0008 value 0x80080783 
 `;
     const { events } = await parse(text);
     expect(events).toEqual([
-      { type: 'write', src: 'memory', name: 'apic-msi', addr: '0xfee00000', width: 4, value: '0x0', t: 1795265662.112533, tid: 3093, line: 1 },
-      { type: 'read', src: 'memory', addr: '0xfebc0008', width: 4, value: '0x80080783', line: 2 },
+      { type: 'write', src: 'memory', name: 'apic-msi', addr: '0xfee00000', width: 4, value: '0x0', cpu: -1, mr: '0x55bba96dc9e0', t: 1795265662.112533, tid: 3093, line: 1 },
+      { type: 'read', src: 'memory', addr: '0xfebc0008', width: 4, value: '0x80080783', cpu: 0, mr: '0x55d0c0b2a000', line: 2 },
     ]);
   });
 
   it('skips indented continuation lines without error, even with --strict', async () => {
-    const text = '1@1.000001:vfio_region_setup Device 0000:03:00.0, region 0 "0000:03:00.0 BAR 0", flags: 0x7, offset: 0x0, size: 0x1000\n  size: 0x1000, offset: 0x0\n';
+    const text = '1@1.000001:vfio_populate_device_config Device 0000:03:00.0 config:\n  size: 0x1000, offset: 0x70000000000, flags: 0x3\n';
     const { events, stats } = await parse(text, { strict: true });
     expect(events).toEqual([]);
     expect(stats.unrecognised).toBe(0);
@@ -235,8 +236,8 @@ describe('QEMU simpletrace', () => {
       { type: 'read', src: 'vfio-config', dev: '0000:03:00.0', region: 7, offset: '0x3d', width: 1, value: '0x1', t: 1.500003, line: 8 },
       { type: 'write', src: 'vfio-config', dev: '0000:03:00.0', region: 7, offset: '0x4', width: 2, value: '0x100', t: 1.500004, line: 10 },
       { type: 'lost', src: 'simpletrace', count: 7, t: 1.500005, line: 11 },
-      { type: 'write', src: 'memory', name: 'e1000-mmio', addr: '0xfebc00d8', width: 4, value: '0xffffffff', t: 1.500006, line: 13 },
-      { type: 'read', src: 'memory', addr: '0xfebc0008', width: 4, value: '0x80080783', t: 1.500007, line: 15 },
+      { type: 'write', src: 'memory', name: 'e1000-mmio', addr: '0xfebc00d8', width: 4, value: '0xffffffff', cpu: -1, mr: '0x55bba96dc9e0', t: 1.500006, line: 13 },
+      { type: 'read', src: 'memory', addr: '0xfebc0008', width: 4, value: '0x80080783', cpu: 0, mr: '0x55bba96dc9e0', t: 1.500007, line: 15 },
     ]);
   });
 

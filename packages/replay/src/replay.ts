@@ -19,24 +19,34 @@ export interface RegionKey {
   dev?: string;
   region?: number;
   name?: string;
+  mr?: string;
 }
 
+/**
+ * The region key of an access: dev, region and name; where a memory-region
+ * access has no name (QEMU versions that print none), its MemoryRegion
+ * pointer `mr` tells the regions apart.
+ */
 export function keyOf(ev: Ev): string {
-  return JSON.stringify([ev.dev ?? null, ev.region ?? null, ev.name ?? null]);
+  const mr = ev.name === undefined && ev.mr !== undefined ? ev.mr : null;
+  return JSON.stringify([ev.dev ?? null, ev.region ?? null, ev.name ?? null, mr]);
 }
+
+type KeyTuple = [string | null, number | null, string | null, string | null];
 
 export function describeKey(k: string): string {
-  const [dev, region, name] = JSON.parse(k) as [string | null, number | null, string | null];
+  const [dev, region, name, mr] = JSON.parse(k) as KeyTuple;
   const parts = [];
   if (dev !== null) parts.push(`dev ${dev}`);
   if (region !== null) parts.push(`region ${region}`);
   if (name !== null) parts.push(`name ${name}`);
+  if (mr !== null) parts.push(`mr ${mr}`);
   return parts.length ? parts.join(' ') : '(no dev/region/name)';
 }
 
 function keyFields(k: string): RegionKey {
-  const [dev, region, name] = JSON.parse(k) as [string | null, number | null, string | null];
-  return { dev: dev ?? undefined, region: region ?? undefined, name: name ?? undefined };
+  const [dev, region, name, mr] = JSON.parse(k) as KeyTuple;
+  return { dev: dev ?? undefined, region: region ?? undefined, name: name ?? undefined, mr: mr ?? undefined };
 }
 
 interface Slot {
@@ -51,7 +61,7 @@ interface Slot {
 export class Replayer {
   readonly slots = new Map<string, Slot>();
   /** The last event's (dev, region, name) and key: accesses come in long runs to one region. */
-  private lastFields: [unknown, unknown, unknown] = [undefined, undefined, undefined];
+  private lastFields: [unknown, unknown, unknown, unknown] = [undefined, undefined, undefined, undefined];
   private lastKey = '';
 
   constructor(
@@ -66,8 +76,8 @@ export class Replayer {
     const addr = BigInt(at);
     const width = ev.width as number;
     const f = this.lastFields;
-    if (ev.dev !== f[0] || ev.region !== f[1] || ev.name !== f[2] || this.lastKey === '') {
-      this.lastFields = [ev.dev, ev.region, ev.name];
+    if (ev.dev !== f[0] || ev.region !== f[1] || ev.name !== f[2] || ev.mr !== f[3] || this.lastKey === '') {
+      this.lastFields = [ev.dev, ev.region, ev.name, ev.mr];
       this.lastKey = keyOf(ev);
     }
     const key = this.lastKey;
@@ -97,6 +107,7 @@ export interface ImageSummary {
   dev?: string;
   region?: number;
   name?: string;
+  mr?: string;
   origin: string;
   size: string;
   writes: number;
@@ -159,11 +170,11 @@ export async function writeImage(slot: Slot, path: string, o: ReplayOptions): Pr
   return { type: 'image', path, ...keyFields(slot.key), origin: toHex(origin), size: toHex(size), writes: image.writes, extents };
 }
 
-/** Expand `{dev}`, `{region}`, `{name}` in a --split template. */
+/** Expand `{dev}`, `{region}`, `{name}`, `{mr}` in a --split template. */
 export function splitPath(template: string, key: string): string {
   const k = keyFields(key);
   const clean = (v: string | number | undefined) => (v === undefined ? 'none' : String(v).replace(/[/\\\s]/g, '_'));
-  return template.replace(/\{(dev|region|name)\}/g, (_, f: 'dev' | 'region' | 'name') => clean(k[f]));
+  return template.replace(/\{(dev|region|name|mr)\}/g, (_, f: 'dev' | 'region' | 'name' | 'mr') => clean(k[f]));
 }
 
 /** Parse --origin: a number, `first` or `min`. */
