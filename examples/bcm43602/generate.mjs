@@ -90,9 +90,10 @@ export function generate(opts = {}) {
   const MAIN = 488, VCPU0 = 493, VCPU1 = 494;
   const D3 = '0000:03:00.0', D4 = '0000:04:00.0';
 
-  // QEMU start-up: unrelated events, a multi-line event.
+  // QEMU start-up: the regions, a multi-line event (vfio_populate_device_config in QEMU 7.2), unrelated events.
   emit(MAIN, `vfio_region_setup Device ${D3}, region 0 "${D3} BAR 0", flags: 0x7, offset: 0x0, size: 0x8000`);
-  lines.push('  size: 0x8000, offset: 0x0');
+  lines.push(lines[lines.length - 1].replace(/:vfio_region_setup .*/, `:vfio_populate_device_config Device ${D3} config:`));
+  lines.push('  size: 0x100, offset: 0x70000000000, flags: 0x3');
   emit(MAIN, `vfio_region_setup Device ${D3}, region 2 "${D3} BAR 2", flags: 0x7, offset: 0x20000000000, size: 0x400000`);
   emit(MAIN, `vfio_intx_enable  (${D3})`);
 

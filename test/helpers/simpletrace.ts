@@ -47,7 +47,7 @@ export class SimpleTraceWriter {
     return this;
   }
 
-  dropped(ns: bigint, count: number): this {
+  dropped(ns: bigint, count: number | bigint): this {
     const b = Buffer.alloc(8);
     b.writeBigUInt64LE(BigInt(count), 0);
     this.record(0xfffffffffffffffen, ns, b);

@@ -26,6 +26,8 @@ export interface AccessEvent {
   value: string;
   /** Instruction pointer of the access (mmiotrace). */
   pc?: string;
+  /** The id of the mmiotrace MAP (ioremap) the access went through. */
+  map?: number;
   /** Number of identical consecutive reads this event stands for (mmio-filter --collapse-polls). */
   repeat?: number;
   /** The CPU index of a memory_region_ops access (-1: not a vCPU). */
@@ -331,6 +333,7 @@ export const FIELD_KINDS: ReadonlyMap<string, FieldKind> = new Map<string, Field
   ['mr', 'hex'],
   ['file', 'string'],
   ['raw', 'hex'],
+  ['map', 'int'],
   ['label', 'string'],
   ['size', 'hex'],
   ['flags', 'hex'],

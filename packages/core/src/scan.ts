@@ -22,7 +22,7 @@ type Ev = Record<string, unknown> & { type: string };
  * The fields of an access event, in the order our tools write them: the other
  * fields (cpu, mr, pc, file, repeat) in the order they are added.
  */
-const FIELDS = [...LEADING_FIELDS, 'cpu', 'mr', 'raw', 'pc', 'file', 'repeat', ...TRAILING_FIELDS];
+const FIELDS = [...LEADING_FIELDS, 'cpu', 'mr', 'raw', 'pc', 'map', 'file', 'repeat', ...TRAILING_FIELDS];
 /** Fields every access event has. */
 const REQUIRED = new Set(['width', 'value']);
 
@@ -83,10 +83,11 @@ export function scanEvent(raw: string): Ev | undefined {
     mr: m[11],
     raw: m[12],
     pc: m[13],
-    file: m[14],
-    repeat: int(m[15]),
-    t: time(m[16]),
-    tid: int(m[17]),
-    line: int(m[18]),
+    map: int(m[14]),
+    file: m[15],
+    repeat: int(m[16]),
+    t: time(m[17]),
+    tid: int(m[18]),
+    line: int(m[19]),
   };
 }

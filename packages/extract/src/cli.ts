@@ -1,12 +1,12 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { InputError, LineWriter, UsageError, cliParser, toHex, writeAtomic } from '@mmio-tools/core';
+import { InputError, LineWriter, UsageError, cliParser, inputName, toHex, writeAtomic } from '@mmio-tools/core';
 import { bestNvramRun, findNvramRuns, nvramText } from './nvram.js';
 import { findFirmware } from './firmware.js';
 import { findStrings } from './strings.js';
 
 const TOOL = 'mmio-extract';
 
-async function load(path: string): Promise<Buffer> {
+async function loadImage(path: string): Promise<Buffer> {
   if (path === '-') {
     const chunks: Buffer[] = [];
     for await (const c of process.stdin) chunks.push(c as Buffer);
@@ -17,6 +17,10 @@ async function load(path: string): Promise<Buffer> {
 
 export async function main(argv: string[]): Promise<number> {
   const out = new LineWriter(process.stdout);
+  // yargs gives a positional `-` as '': it is standard input, as for every tool.
+  const stdinNamed = argv.includes('-');
+  const load = (path: string) => loadImage(path === '' && stdinNamed ? '-' : path);
+  const shown = (path: string) => inputName(path === '' && stdinNamed ? '-' : path);
   await cliParser(TOOL, argv)
     .usage('$0 <nvram|firmware|strings> IMAGE [options]\n\nCarve Broadcom NVRAM text, FullMAC firmware and strings out of a memory image (from mmio-replay).')
     .command(
@@ -33,7 +37,7 @@ export async function main(argv: string[]): Promise<number> {
         if (!Number.isInteger(a.minEntries) || a.minEntries < 1) throw new UsageError('--min-entries must be a whole number of at least 1');
         const runs = findNvramRuns(img, a.minEntries);
         const chosen = a.all ? runs : [bestNvramRun(runs)].filter((r) => r !== undefined);
-        if (chosen.length === 0) throw new InputError(`no NVRAM found (no run of ${a.minEntries} or more NUL-separated key=value entries)`, a.image);
+        if (chosen.length === 0) throw new InputError(`no NVRAM found (no run of ${a.minEntries} or more NUL-separated key=value entries)`, shown(a.image));
         chosen.forEach((run, i) => {
           if (a.json) {
             for (const e of run.entries) {
@@ -63,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
         if (!fw) {
           throw new InputError(
             fws.length === 0 ? 'no Broadcom firmware found (no DBPP header at 0x74 with a FWID version trailer)' : `firmware --index ${a.index}: only ${fws.length} found`,
-            a.image,
+            shown(a.image),
           );
         }
         await writeAtomic(a.output, (tmp) => writeFile(tmp, img.subarray(fw.start, fw.end)));
@@ -86,7 +90,7 @@ export async function main(argv: string[]): Promise<number> {
           n++;
           if (n % 4096 === 0) await out.flushIfFull();
         }
-        if (n === 0) throw new InputError(`no strings of ${a.min} or more characters`, a.image);
+        if (n === 0) throw new InputError(`no strings of ${a.min} or more characters`, shown(a.image));
       },
     )
     .demandCommand(1, 'name a mode: nvram, firmware or strings')

@@ -226,7 +226,8 @@ export class MmiotraceWriter {
         const phys = this.physOf(ev);
         if (phys === undefined) return [];
         const out: string[] = [];
-        let m = this.mapFor(phys);
+        // The MAP the access went through, when it still covers it (overlapping MAPs), else the latest that does.
+        let m = (typeof ev.map === 'number' ? this.mapById(ev.map, phys) : undefined) ?? this.mapFor(phys);
         if (!m) {
           // No MAP covers it: map the whole region (or the page, for a bare address) now.
           const [start, len] = this.regionSpan(ev, phys);
@@ -284,6 +285,14 @@ export class MmiotraceWriter {
       return [r.base!, r.size!];
     }
     return [phys & ~0xfffn, 0x1000n];
+  }
+
+  private mapById(id: number, phys: bigint): Mapping | undefined {
+    for (let i = this.maps.length - 1; i >= 0; i--) {
+      const m = this.maps[i]!;
+      if (m.id === id) return phys >= m.start && phys < m.end ? m : undefined;
+    }
+    return undefined;
   }
 
   private mapFor(phys: bigint): Mapping | undefined {

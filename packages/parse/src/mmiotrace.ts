@@ -68,13 +68,14 @@ export class MmiotraceParser {
         need(toks, 8, what);
         const width = checkWidth(what, int(toks[1], what, 'width'));
         const t = time(toks[2], what);
+        const map = int(toks[3], what, 'map id');
         const addr = hex(toks[4], what, 'address');
         const value = hex(toks[5], what, 'value');
         const pc = hex(toks[6], what, 'pc');
         const problem = accessProblem(width, value, undefined, addr);
         if (problem !== undefined) throw new MalformedLine(`${what}: ${problem}`);
         const at = this.resolve(addr);
-        return { type: kw === 'R' ? 'read' : 'write', src: 'mmiotrace', dev: at?.dev, region: at?.region, offset: at?.offset, addr, width, value, pc, t };
+        return { type: kw === 'R' ? 'read' : 'write', src: 'mmiotrace', dev: at?.dev, region: at?.region, offset: at?.offset, addr, width, value, pc, map, t };
       }
       case 'MAP': {
         need(toks, 8, 'MAP');

@@ -101,7 +101,7 @@ export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink
   const qemu = opts.format !== 'mmiotrace';
   const text = qemu ? sink.text?.bind(sink) : undefined;
   const fileField = opts.file === undefined ? '' : `,"file":${JSON.stringify(opts.file)}`;
-  /** May an indented line here continue the event before it? */
+  /** May an indented line here continue the event before it (one of the QEMU events mmio-parse does not read)? */
   let inQemuEvent = false;
   /** An `event` (--all) held back for its continuation lines. */
   let pending: (MmioEvent & { type: 'event' }) | undefined;
@@ -132,7 +132,7 @@ export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink
       const json = accessLine(line, lineNo, fileField);
       if (json !== undefined) {
         flush();
-        inQemuEvent = true;
+        inQemuEvent = false;
         stats.events++;
         text(json);
         return;
@@ -163,7 +163,8 @@ export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink
       if (mmio && looksLikeMmiotrace(body)) r = mmio.parseLine(body);
       else if (qemu) {
         r = parseQemuLine(body, opts.all);
-        isQemu = r !== undefined;
+        // Only another QEMU event may go on over lines: the ones read here print one line each.
+        isQemu = r === SKIP || (r !== undefined && r.type === 'event');
         if (lineNote !== undefined) sink.warn(`${file}:${lineNo}: ${lineNote.message}`, lineNote.once);
       }
     } catch (e) {
