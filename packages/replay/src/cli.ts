@@ -1,5 +1,5 @@
-import { LineWriter, UsageError, InputError, cliParser, parseNumber, readEvents, stringifyEvent, warnInvalid } from '@mmio-tools/core';
-import { Replayer, describeKey, parseOrigin, splitPath, writeImage, type ReplayOptions } from './replay.js';
+import { LineWriter, UsageError, InputError, cliParser, parseNumber, readEvents, stringifyEvent, warn, warnInvalid } from '@mmio-tools/core';
+import { Replayer, bytesOutside, describeKey, parseOrigin, splitPath, writeImage, type ReplayOptions } from './replay.js';
 
 const TOOL = 'mmio-replay';
 
@@ -54,7 +54,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   for (const slot of slots) {
     const path = args.output ?? splitPath(args.split!, slot.key);
-    out.line(JSON.stringify(await writeImage(slot, path, o)));
+    const summary = await writeImage(slot, path, o);
+    out.line(JSON.stringify(summary));
+    if (size !== undefined) {
+      const past = bytesOutside(slot.image, BigInt(summary.origin), size);
+      if (past > 0n) warn(TOOL, `${path}: ${past} written byte${past === 1n ? '' : 's'} lie past --size ${args.size} and are not in the image`);
+    }
   }
   await out.flush();
   return 0;

@@ -170,6 +170,17 @@ export async function writeImage(slot: Slot, path: string, o: ReplayOptions): Pr
   return { type: 'image', path, ...keyFields(slot.key), origin: toHex(origin), size: toHex(size), writes: image.writes, extents };
 }
 
+/** How many written bytes lie outside [origin, origin + size): --size leaves them out of the image. */
+export function bytesOutside(image: SparseImage, origin: bigint, size: bigint): bigint {
+  let n = 0n;
+  for (const [s, e] of image.extents()) {
+    const a = s - origin;
+    const b = e - origin;
+    if (b > size) n += b - (a > size ? a : size);
+  }
+  return n;
+}
+
 /** Expand `{dev}`, `{region}`, `{name}`, `{mr}` in a --split template. */
 export function splitPath(template: string, key: string): string {
   const k = keyFields(key);
