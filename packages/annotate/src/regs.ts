@@ -119,7 +119,8 @@ export function decodeFields(def: RegisterDef, value: bigint): Record<string, nu
   for (const f of def.fields) {
     const v = (value >> BigInt(f.low)) & ((1n << BigInt(f.high - f.low + 1)) - 1n);
     const name = f.values?.get(v);
-    out[f.name] = name ?? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : '0x' + v.toString(16));
+    // defineProperty: a field named __proto__ is a field like any other.
+    Object.defineProperty(out, f.name, { value: name ?? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : '0x' + v.toString(16)), enumerable: true, writable: true, configurable: true });
   }
   return out;
 }

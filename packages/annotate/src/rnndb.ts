@@ -8,10 +8,9 @@
  * several chipsets share an offset, the first in file order names it.
  * XML is read with saxes (a conforming, maintained parser); every error names file and line.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { SaxesParser } from 'saxes';
-import { InputError, parseNumber } from '@mmio-tools/core';
+import { InputError, parseNumber, readTextFileSync } from '@mmio-tools/core';
 import { RegisterMap, RegisterSpace, type Bitfield, type Item, type RegisterDef } from './regs.js';
 
 interface Node {
@@ -32,7 +31,7 @@ export function readXml(file: string, text: string): Node {
     error ??= new InputError(`XML: ${e.message.replace(/^\d+:\d+: /, '')}`, file, parser.line);
   });
   parser.on('opentag', (t) => {
-    const attrs: Record<string, string> = {};
+    const attrs: Record<string, string> = Object.create(null) as Record<string, string>;
     for (const [k, v] of Object.entries(t.attributes)) attrs[k.replace(/^.*:/, '')] = String(v);
     const node: Node = { tag: t.name.replace(/^.*:/, ''), attrs, children: [], file, line: parser.line };
     if (stack.length) stack[stack.length - 1]!.children.push(node);
@@ -88,9 +87,9 @@ function collect(node: Node, db: Db, seen: Set<string>): void {
         seen.add(path);
         let text: string;
         try {
-          text = readFileSync(path, 'utf8');
-        } catch {
-          throw fail(c, `cannot read ${path}`);
+          text = readTextFileSync(path, 64 << 20);
+        } catch (e) {
+          throw fail(c, `cannot read ${path}: ${e instanceof InputError ? e.message : ((e as NodeJS.ErrnoException).code ?? String(e))}`);
         }
         collect(readXml(path, text), db, seen);
         break;
@@ -124,13 +123,16 @@ function enumValues(n: Node): Map<bigint, string> {
   return m;
 }
 
-function bitfields(owner: Node, db: Db, regWidth: number): Bitfield[] {
+function bitfields(owner: Node, db: Db, regWidth: number, seen: Set<Node> = new Set()): Bitfield[] {
   const out: Bitfield[] = [];
   const type = owner.attrs.type;
+  if (seen.has(owner)) throw fail(owner, `is typed by itself (a cycle of bitset types)`);
+  seen.add(owner);
   if (type) for (const t of type.split(/\s+/)) {
     const bs = db.bitsets.get(t);
-    if (bs) out.push(...bitfields(bs, db, regWidth));
+    if (bs) for (const f of bitfields(bs, db, regWidth, seen)) out.push(f);
   }
+  seen.delete(owner);
   for (const c of owner.children) {
     if (c.tag !== 'bitfield') continue;
     const pos = num(c, 'pos');
@@ -146,13 +148,18 @@ function bitfields(owner: Node, db: Db, regWidth: number): Bitfield[] {
   return out;
 }
 
-const REG_WIDTH: Record<string, number> = { reg8: 8, reg16: 16, reg32: 32, reg64: 64 };
+const REG_WIDTH = new Map<string, number>([
+  ['reg8', 8],
+  ['reg16', 16],
+  ['reg32', 32],
+  ['reg64', 64],
+]);
 
 function items(parent: Node, db: Db, unit: bigint, depth = 0): Item[] {
   if (depth > 32) throw fail(parent, 'nests too deep (a group that uses itself?)');
   const out: Item[] = [];
   for (const c of parent.children) {
-    const width = REG_WIDTH[c.tag];
+    const width = REG_WIDTH.get(c.tag);
     if (width !== undefined) {
       const r: RegisterDef = { kind: 'reg', name: name(c), offset: num(c, 'offset', true) * unit, width, fields: bitfields(c, db, width) };
       const length = num(c, 'length');
@@ -176,7 +183,7 @@ function items(parent: Node, db: Db, unit: bigint, depth = 0): Item[] {
     } else if (c.tag === 'use-group') {
       const g = db.groups.get(name(c));
       if (!g) throw fail(c, `uses an unknown group "${c.attrs.name}"`);
-      out.push(...items(g, db, unit, depth + 1));
+      for (const it of items(g, db, unit, depth + 1)) out.push(it);
     }
   }
   return out;
@@ -198,7 +205,7 @@ export function loadRnndb(file: string, text: string, opts: { domain?: string; r
   for (const d of domains) {
     const bits = num(d, 'width') ?? 8n;
     if (bits % 8n !== 0n || bits === 0n) throw fail(d, `width="${d.attrs.width}" is not a multiple of 8`);
-    list.push(...items(d, db, bits / 8n));
+    for (const it of items(d, db, bits / 8n)) list.push(it);
   }
   return new RegisterMap(new Map([[opts.region, new RegisterSpace(list)]]));
 }

@@ -1,6 +1,7 @@
 import yargs, { type Argv } from 'yargs';
+import { installCleanup, removeLeftovers } from './cleanup.js';
 import { InputError, UsageError, where } from './errors.js';
-import { flushPendingLines } from './output.js';
+import { flushPendingLines, stdoutGone } from './output.js';
 
 export const VERSION = '0.1.0';
 
@@ -28,20 +29,45 @@ interface SystemError extends Error {
   syscall?: string;
 }
 
+/**
+ * Text from the input as one printable line: control characters (a newline,
+ * a NUL, an escape) as `\n`, `\x00`, `\x1b`, so that a message is one line
+ * and shows what is there.
+ */
+export function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : c === '\r' ? '\\r' : '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0')));
+}
+
+/** What a system error code means, in the words a user reads. */
+const SYSTEM_REASONS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'not a directory',
+  ENOSPC: 'no space left on device',
+  EFBIG: 'file too large for this file system',
+  EROFS: 'read-only file system',
+  EEXIST: 'file exists',
+  EMFILE: 'too many open files',
+  EPERM: 'operation not permitted',
+  ERR_FS_FILE_TOO_LARGE: 'larger than 2 GiB, more than this tool reads at once',
+};
+
 /** The one line printed for an error, and the exit code that goes with it. */
 export function describeError(tool: string, e: unknown): { message: string; code: number } {
-  if (e instanceof UsageError) return { message: `${tool}: ${e.message}\nTry '${tool} --help'.`, code: 2 };
-  if (e instanceof InputError) return { message: `${tool}: ${where(e.file, e.line)}${e.message}`, code: 1 };
+  if (e instanceof UsageError) return { message: `${tool}: ${oneLine(e.message.replace(/\n\s*/g, '; '))} (see ${tool} --help)`, code: 2 };
+  if (e instanceof InputError) return { message: `${tool}: ${oneLine(where(e.file, e.line) + e.message)}`, code: 1 };
   const se = e as SystemError;
   if (se && typeof se.code === 'string') {
-    const reason = se.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
-    if (se.path) return { message: `${tool}: ${se.path}: ${reason}`, code: 1 };
+    const reason = SYSTEM_REASONS[se.code] ?? se.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
+    if (se.path) return { message: `${tool}: ${oneLine(se.path)}: ${reason}`, code: 1 };
     if (se.code.startsWith('Z_') || se.code === 'ERR_ZLIB') return { message: `${tool}: gzip input: ${se.message}`, code: 1 };
-    return { message: `${tool}: ${se.message}`, code: 1 };
+    return { message: `${tool}: ${oneLine(se.message)}`, code: 1 };
   }
   const msg = e instanceof Error ? e.message : String(e);
   const stack = process.env.MMIO_DEBUG && e instanceof Error ? `\n${e.stack}` : '';
-  return { message: `${tool}: internal error: ${msg}${stack}`, code: 1 };
+  return { message: `${tool}: internal error: ${oneLine(msg)}${stack}`, code: 1 };
 }
 
 /**
@@ -51,18 +77,44 @@ export function describeError(tool: string, e: unknown): { message: string; code
  * stderr, without a stack trace. `failureCode` replaces 1 for tools whose exit
  * 1 means something else (mmio-diff: 1 is "different", trouble is 2, as diff(1)).
  */
-export function runCli(tool: string, main: (argv: string[]) => Promise<number | void>, opts: { failureCode?: number } = {}): void {
+export interface RunOptions {
+  /** Replaces 1 for tools whose exit 1 means something else (mmio-diff: 1 is "different", trouble is 2, as diff(1)). */
+  failureCode?: number;
+  /**
+   * The tool's work is files it writes (mmio-replay, mmio-extract firmware): when the
+   * reader of stdout goes away (`| head`), it finishes them, its stdout discarded.
+   * Other tools stop at once: nobody reads what they would make.
+   */
+  writesFiles?: boolean;
+}
+
+export function runCli(tool: string, main: (argv: string[]) => Promise<number | void>, opts: RunOptions = {}): void {
+  installCleanup();
+  let failed = false;
   const onStdoutError = (err: SystemError) => {
-    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') process.exit(process.exitCode ?? 0);
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') {
+      if (opts.writesFiles && !failed) {
+        stdoutGone();
+        return;
+      }
+      process.exit(process.exitCode ?? 0);
+    }
     fail(err);
   };
   process.stdout.on('error', onStdoutError);
   const fail = (e: unknown) => {
+    if (failed) return; // one error, one line (a full stdout fails every write after the first)
+    failed = true;
     flushPendingLines(); // the output before the failing input, all of it
+    removeLeftovers();
     const { message, code } = describeError(tool, e);
     process.stderr.write(message + '\n');
     process.exitCode = code === 1 ? opts.failureCode ?? 1 : code;
-    process.stdout.end();
+    // Nothing more is read: an input still open (a terminal, a pipe nobody closes) must not keep us.
+    process.stdin.destroy();
+    process.stdout.end(() => process.exit());
+    // stdout may never drain (its reader stopped reading): do not wait for it for ever.
+    setTimeout(() => process.exit(), 2000).unref();
   };
   main(process.argv.slice(2)).then(
     (code) => {

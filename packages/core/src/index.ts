@@ -11,3 +11,4 @@ export * from './range.js';
 export * from './number.js';
 export * from './scan.js';
 export * from './pci.js';
+export * from './cleanup.js';

@@ -1,4 +1,6 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, fstatSync, readFileSync, statSync, type Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { InputError } from './errors.js';
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 
@@ -72,4 +74,40 @@ export async function peekInput(
   }
   if (head === undefined) return { head: undefined, chunks: (async function* () {})() };
   return { head, chunks: prepend(head, it) };
+}
+
+/**
+ * The whole content of a file a tool needs at once (an image, a register
+ * database): `-` is standard input. A regular file, a pipe or a FIFO is read
+ * up to `limit` bytes (past that: an InputError naming the file); a device
+ * (/dev/zero, a terminal) or a directory is refused before anything is read.
+ */
+export async function readWhole(path: string, limit: number): Promise<Buffer> {
+  const name = inputName(path);
+  let st: Stats;
+  try {
+    st = path === '-' ? fstatSync(0) : await stat(path);
+  } catch (e) {
+    throw e;
+  }
+  if (st.isDirectory()) throw new InputError('is a directory', name);
+  if (!st.isFile() && !st.isFIFO() && !st.isSocket()) throw new InputError('is a device, not a file: give a file (or a pipe)', name);
+  if (st.isFile() && st.size > limit) throw new InputError(`is ${st.size} bytes, more than the ${limit} this tool reads`, name);
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of path === '-' ? process.stdin : createReadStream(path)) {
+    n += (c as Buffer).length;
+    if (n > limit) throw new InputError(`is more than the ${limit} bytes this tool reads`, name);
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The text of a regular file of at most `limit` bytes (a register database, say); anything else is an InputError. */
+export function readTextFileSync(path: string, limit: number): string {
+  const st = statSync(path);
+  if (st.isDirectory()) throw new InputError('is a directory', path);
+  if (!st.isFile()) throw new InputError('is not a regular file', path);
+  if (st.size > limit) throw new InputError(`is ${st.size} bytes, more than the ${limit} this tool reads`, path);
+  return readFileSync(path, 'utf8');
 }

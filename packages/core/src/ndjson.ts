@@ -6,7 +6,7 @@ import { InputError } from './errors.js';
 import { warn } from './cli.js';
 import { checkEvent, normalizeEvent, stringifyEvent } from './events.js';
 import { inputName, openInput } from './input.js';
-import { forEachLine } from './lines.js';
+import { MAX_LINE, forEachLine } from './lines.js';
 import { scanEvent } from './scan.js';
 
 export interface ReadEventsOptions {
@@ -104,6 +104,12 @@ export async function readEvents(
         onEvent(r, lastLineNormalized ? stringifyEvent(r) : raw, line, file);
       },
       opts.afterChunk,
+      (line) => {
+        const r = `line is longer than ${MAX_LINE} characters`;
+        if (!opts.skipInvalid) throw new InputError(r, file, line);
+        res.invalid++;
+        res.firstInvalid ??= `${file}:${line}: ${r}`;
+      },
     );
   }
   return res;

@@ -5,6 +5,15 @@ const FLUSH_AT = 1 << 16;
 /** Every writer made, so that the error path can hand over what they hold (see flushPendingLines). */
 const writers = new Set<LineWriter>();
 
+/** Set when stdout's reader went away and the tool goes on without it (RunOptions.writesFiles). */
+let discard = false;
+
+/** From now on, lines for stdout are dropped: its reader went away, the tool's files are still to be written. */
+export function stdoutGone(): void {
+  discard = true;
+  for (const w of writers) w.drop();
+}
+
 /**
  * Hand every writer's queued lines to its stream, without waiting. The CLI
  * runner calls this before it reports an error, so that the output is exactly
@@ -28,7 +37,13 @@ export class LineWriter {
 
   /** Queue one line (without its newline). */
   line(text: string): void {
+    if (discard) return;
     this.buf += text + '\n';
+  }
+
+  /** Forget what is queued (stdout's reader went away). */
+  drop(): void {
+    this.buf = '';
   }
 
   /** Write what is queued when it is large enough; wait if the destination is full. */
@@ -39,6 +54,7 @@ export class LineWriter {
   /** Write a block of whole lines (after what is queued); wait if the destination is full. */
   async block(data: string | Uint8Array): Promise<void> {
     await this.flush();
+    if (discard) return;
     if (!this.dest.write(data)) await waitDrain(this.dest);
   }
 
@@ -51,7 +67,7 @@ export class LineWriter {
 
   /** Write everything queued; wait if the destination is full. */
   async flush(): Promise<void> {
-    if (this.buf.length === 0) return;
+    if (this.buf.length === 0 || discard) return;
     const block = this.buf;
     this.buf = '';
     if (!this.dest.write(block)) await waitDrain(this.dest);
@@ -60,15 +76,24 @@ export class LineWriter {
 
 function waitDrain(dest: Writable): Promise<void> {
   return new Promise((resolve, reject) => {
-    const onDrain = () => {
+    const done = () => {
+      dest.off('drain', onDrain);
       dest.off('error', onError);
+      dest.off('close', onDrain);
+    };
+    const onDrain = () => {
+      done();
       resolve();
     };
     const onError = (e: Error) => {
-      dest.off('drain', onDrain);
-      reject(e);
+      done();
+      // The reader went away and the tool goes on without it: nothing to wait for.
+      if (discard) resolve();
+      else reject(e);
     };
     dest.once('drain', onDrain);
     dest.once('error', onError);
+    // A destination closed while we wait (its reader went away) drains no more.
+    dest.once('close', onDrain);
   });
 }

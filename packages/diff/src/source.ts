@@ -4,7 +4,7 @@
  * bounded by what the diff looks ahead. Optionally folds polls: a read equal (by key) to the
  * read before it becomes part of that item (`repeat`).
  */
-import { InputError, forEachLine, inputName, openInput, parseEventLine, type Ev } from '@mmio-tools/core';
+import { InputError, MAX_LINE, forEachLine, inputName, openInput, parseEventLine, type Ev } from '@mmio-tools/core';
 
 export interface Item {
   key: string;
@@ -48,6 +48,9 @@ export class Source {
         this.wake?.();
         this.wake = undefined;
         if (this.items.length - this.pos >= HIGH) await new Promise<void>((r) => (this.resume = r));
+      },
+      (line) => {
+        throw new InputError(`line is longer than ${MAX_LINE} characters`, this.file, line);
       },
     ).then(
       () => this.finish(),

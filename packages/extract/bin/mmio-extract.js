@@ -2,4 +2,4 @@
 import { runCli } from '@mmio-tools/core';
 import { main } from '../dist/cli.js';
 
-runCli('mmio-extract', main);
+runCli('mmio-extract', main, { writesFiles: true });

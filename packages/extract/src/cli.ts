@@ -1,18 +1,16 @@
-import { readFile, writeFile } from 'node:fs/promises';
-import { InputError, LineWriter, UsageError, cliParser, inputName, toHex, writeAtomic } from '@mmio-tools/core';
+import { writeFile } from 'node:fs/promises';
+import { InputError, LineWriter, UsageError, cliParser, inputName, readWhole, toHex, writeAtomic } from '@mmio-tools/core';
 import { bestNvramRun, findNvramRuns, nvramText } from './nvram.js';
 import { findFirmware } from './firmware.js';
 import { findStrings } from './strings.js';
 
 const TOOL = 'mmio-extract';
 
-async function loadImage(path: string): Promise<Buffer> {
-  if (path === '-') {
-    const chunks: Buffer[] = [];
-    for await (const c of process.stdin) chunks.push(c as Buffer);
-    return Buffer.concat(chunks);
-  }
-  return readFile(path);
+/** The largest image read: 1 GiB (a chip's RAM is megabytes; /dev/zero must not take the machine). */
+const MAX_IMAGE = 1 << 30;
+
+function loadImage(path: string): Promise<Buffer> {
+  return readWhole(path, MAX_IMAGE);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -70,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
             shown(a.image),
           );
         }
-        await writeAtomic(a.output, (tmp) => writeFile(tmp, img.subarray(fw.start, fw.end)));
+        await writeAtomic(a.output, (target) => writeFile(target, img.subarray(fw.start, fw.end)), [a.image === '' && stdinNamed ? '-' : a.image]);
         out.line(JSON.stringify({ type: 'firmware', path: a.output, offset: toHex(fw.start), size: fw.end - fw.start, ramBase: toHex(fw.ramBase), version: fw.version }));
       },
     )

@@ -2,7 +2,7 @@
  * A text trace in blocks of whole lines, each parsed on its own: the unit of
  * work of the parallel parser (parallel.ts), in the main thread or a worker.
  */
-import { InputError, LineSplitter, stringifyEvent, type MmioEvent } from '@mmio-tools/core';
+import { InputError, LineSplitter, MAX_LINE, stringifyEvent, type MmioEvent } from '@mmio-tools/core';
 import type { LineResult } from './common.js';
 import { newStats, textLineParser, type MmiotraceLines, type ParseOptions, type ParseStats } from './parse.js';
 
@@ -13,7 +13,16 @@ export interface TextBlock {
   firstLine: number;
   /** Lines in the block. */
   lines: number;
+  /** The block is one line far longer than MAX_LINE, whose bytes were dropped unread. */
+  long?: boolean;
 }
+
+/**
+ * A line longer than this many bytes is dropped by textBlocks as it streams by
+ * (it is more than MAX_LINE characters in any UTF-8); shorter lines are left to
+ * the line reader, which judges them by their characters as in one thread.
+ */
+const LONG_BYTES = 4 * MAX_LINE;
 
 /** Cut a chunk stream into blocks of about `size` bytes that end at a newline. */
 export async function* textBlocks(chunks: AsyncIterable<Buffer>, size: number): AsyncGenerator<TextBlock> {
@@ -38,9 +47,32 @@ export async function* textBlocks(chunks: AsyncIterable<Buffer>, size: number): 
     line += lines;
     return block;
   };
-  for await (const chunk of chunks) {
+  /** Bytes of the last line so far (since the last newline). */
+  let partial = 0;
+  /** Dropping the bytes of a line longer than LONG_BYTES until its end. */
+  let skipping = false;
+  for await (let chunk of chunks) {
+    if (skipping) {
+      const nl = chunk.indexOf(10);
+      if (nl === -1) continue;
+      skipping = false;
+      yield { bytes: new Uint8Array(0), firstLine: line++, lines: 1, long: true };
+      chunk = chunk.subarray(nl + 1);
+      if (chunk.length === 0) continue;
+    }
     parts.push(chunk);
     held += chunk.length;
+    const last = chunk.lastIndexOf(10);
+    partial = last === -1 ? partial + chunk.length : chunk.length - last - 1;
+    if (partial > LONG_BYTES) {
+      // The lines before it, then the long line as a block of its own, its bytes dropped.
+      if (held > partial) yield cut(held - partial);
+      parts = [];
+      held = 0;
+      partial = 0;
+      skipping = true;
+      continue;
+    }
     if (held < size) continue;
     // A block must not start with a line that may continue the event before it; past
     // four blocks' worth of such lines (not a trace QEMU writes), cut anyway.
@@ -48,7 +80,8 @@ export async function* textBlocks(chunks: AsyncIterable<Buffer>, size: number): 
     if (nl === -1) continue; // no place to cut yet: keep reading
     yield cut(held - (chunk.length - nl - 1));
   }
-  if (held > 0) yield cut(held);
+  if (skipping) yield { bytes: new Uint8Array(0), firstLine: line++, lines: 1, long: true };
+  else if (held > 0) yield cut(held);
 }
 
 const MARK_WRITE = Buffer.from('tracing_mark_write:');
@@ -127,7 +160,8 @@ export function parseBlock(block: TextBlock, file: string, opts: ParseOptions, m
   const onLine = textLineParser(file, opts, { event: (ev: MmioEvent) => line(stringifyEvent(ev)), text: line, warn: (m, once) => res.warnings.push([m, once]) }, res.stats, mmio);
   const bytes = Buffer.from(block.bytes.buffer, block.bytes.byteOffset, block.bytes.byteLength);
   try {
-    const lines = new LineSplitter(onLine, block.firstLine - 1);
+    if (block.long) onLine.long(block.firstLine);
+    const lines = new LineSplitter(onLine, block.firstLine - 1, MAX_LINE, onLine.long);
     for (let at = 0; at < bytes.length; at += DECODE) lines.push(bytes.subarray(at, at + DECODE));
     lines.end();
     onLine.finish();

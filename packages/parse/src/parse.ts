@@ -1,4 +1,4 @@
-import { InputError, forEachLine, peekInput, type MmioEvent } from '@mmio-tools/core';
+import { InputError, MAX_LINE, forEachLine, peekInput, type MmioEvent } from '@mmio-tools/core';
 import { MalformedLine, SKIP, excerpt, type LineResult } from './common.js';
 import { MmiotraceParser, looksLikeMmiotrace } from './mmiotrace.js';
 import { accessLine, lineNote, parseQemuLine } from './qemu.js';
@@ -59,7 +59,7 @@ export async function parseTrace(input: AsyncIterable<Buffer>, file: string, opt
     return parseSimple(chunks, file, opts, sink, stats);
   }
   const onLine = textLineParser(file, opts, sink, stats, opts.format === 'qemu' ? undefined : new MmiotraceParser());
-  stats.lines = await forEachLine(chunks, onLine, sink.afterChunk?.bind(sink));
+  stats.lines = await forEachLine(chunks, onLine, sink.afterChunk?.bind(sink), onLine.long);
   onLine.finish();
   return stats;
 }
@@ -79,9 +79,10 @@ export interface MmiotraceLines {
 /** The kernel's ftrace header line that counts what the ring buffer held and what was written to it. */
 const FTRACE_ENTRIES = /^#\s*entries-in-buffer\/entries-written:\s*(\d+)\/(\d+)/;
 
-/** The handler of one line of a text trace, and `finish` to call after the last line. */
+/** The handler of one line of a text trace, `long` for a line past MAX_LINE (not kept), and `finish` to call after the last line. */
 export interface TextLineParser {
   (line: string, lineNo: number, cut?: boolean): void;
+  long(lineNo: number): void;
   finish(): void;
 }
 
@@ -201,7 +202,13 @@ export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink
     }
     emit(r, lineNo);
   };
-  return Object.assign(onLine, { finish: flush });
+  const long = (lineNo: number) => {
+    flush();
+    inQemuEvent = false;
+    if (opts.strict) throw new InputError(`line is longer than ${MAX_LINE} characters`, file, lineNo);
+    sink.warn(`${file}:${lineNo}: line is longer than ${MAX_LINE} characters; skipped`);
+  };
+  return Object.assign(onLine, { finish: flush, long });
 }
 
 async function parseSimple(chunks: AsyncIterable<Buffer>, file: string, opts: ParseOptions, sink: ParseSink, stats: ParseStats): Promise<ParseStats> {

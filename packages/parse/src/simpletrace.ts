@@ -16,6 +16,10 @@ export const SIMPLE_MAGIC = 0xf2b177cb0aa429b4n;
 const HEADER_ID = 0xffffffffffffffffn;
 const DROPPED_ID = 0xfffffffffffffffen;
 const RECORD_HEADER = 24; // event id, timestamp, length, pid
+/** QEMU's simple backend writes records from a 256 KiB buffer: a longer one is a broken file, not data to wait for. */
+const MAX_RECORD = 1 << 20;
+/** Event names are identifiers: a longer one is a broken file. */
+const MAX_NAME = 1 << 16;
 
 /** True when the bytes start with a simpletrace header. */
 export function isSimpleTrace(head: Buffer): boolean {
@@ -154,10 +158,10 @@ export async function decodeSimpleTrace(
     let p = 0;
     if (!headerDone) {
       if (buf.length < 24) continue;
-      if (!isSimpleTrace(buf)) throw Object.assign(new MalformedLine('not a simpletrace file (bad header magic)'), { record: 0 });
+      if (!isSimpleTrace(buf)) throw Object.assign(new MalformedLine('not a simpletrace file (bad header magic)'), { record: undefined });
       const version = buf.readBigUInt64LE(16);
       if (version !== 4n) {
-        throw Object.assign(new MalformedLine(`simpletrace version ${version} is not supported (only version 4, QEMU 2.12 and later)`), { record: 0 });
+        throw Object.assign(new MalformedLine(`simpletrace version ${version} is not supported (only version 4, QEMU 2.12 and later)`), { record: undefined });
       }
       p = 24;
       headerDone = true;
@@ -168,6 +172,7 @@ export async function decodeSimpleTrace(
       if (type === 0n) {
         if (p + 20 > buf.length) break;
         const n = buf.readUInt32LE(p + 16);
+        if (n > MAX_NAME) throw Object.assign(new MalformedLine(`mapping record: name length ${n} is past ${MAX_NAME} bytes`), { record: record + 1 });
         if (p + 20 + n > buf.length) break;
         names.set(buf.readBigUInt64LE(p + 8), buf.toString('utf8', p + 20, p + 20 + n));
         p += 20 + n;
@@ -180,6 +185,7 @@ export async function decodeSimpleTrace(
       const ns = buf.readBigUInt64LE(p + 16);
       const len = buf.readUInt32LE(p + 24);
       if (len < RECORD_HEADER) throw Object.assign(new MalformedLine(`record length ${len} is shorter than its header`), { record: record + 1 });
+      if (len > MAX_RECORD) throw Object.assign(new MalformedLine(`record length ${len} is past the ${MAX_RECORD} bytes a QEMU record can have`), { record: record + 1 });
       if (p + 8 + len > buf.length) break;
       const args = buf.subarray(p + 8 + RECORD_HEADER, p + 8 + len);
       p += 8 + len;

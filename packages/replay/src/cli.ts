@@ -1,5 +1,6 @@
-import { LineWriter, UsageError, InputError, cliParser, parseNumber, readEvents, stringifyEvent, warn, warnInvalid } from '@mmio-tools/core';
-import { Replayer, bytesOutside, describeKey, parseOrigin, splitPath, writeImage, type ReplayOptions } from './replay.js';
+import { resolve } from 'node:path';
+import { LineWriter, OutputBatch, UsageError, InputError, cliParser, parseNumber, readEvents, stringifyEvent, warn, warnInvalid } from '@mmio-tools/core';
+import { Replayer, bytesOutside, describeKey, parseOrigin, planImage, splitPath, writeImageTo, type ReplayOptions } from './replay.js';
 
 const TOOL = 'mmio-replay';
 
@@ -52,13 +53,35 @@ export async function main(argv: string[]): Promise<number> {
         "select one with mmio-filter, or use --split 'img-{dev}-{region}.bin'",
     );
   }
-  for (const slot of slots) {
-    const path = args.output ?? splitPath(args.split!, slot.key);
-    const summary = await writeImage(slot, path, o);
+  const paths = slots.map((slot) => args.output ?? splitPath(args.split!, slot.key));
+  // Two regions must not go to one file: the second image would replace the first.
+  const byPath = new Map<string, string[]>();
+  paths.forEach((p, i) => byPath.set(resolve(p), [...(byPath.get(resolve(p)) ?? []), describeKey(slots[i]!.key)]));
+  for (const [p, keys] of byPath) {
+    if (keys.length > 1) throw new InputError(`--split ${JSON.stringify(args.split)} names one file for ${keys.length} regions: ${p} (${keys.join('; ')}); add a placeholder that tells them apart`);
+  }
+  // Every image is written before any is put in place: all of them, or none.
+  const batch = new OutputBatch(files);
+  const summaries = [];
+  try {
+    for (const [i, slot] of slots.entries()) {
+      const { originN, sizeN, ...summary } = planImage(slot, paths[i]!, o);
+      await batch.add(paths[i]!, (target, sequential) => writeImageTo(slot, target, sequential, originN, sizeN, o.fill)).catch((e: { code?: string }) => {
+        if (e?.code === 'EFBIG') throw new InputError(`file too large for this file system: the image is ${summary.size} bytes from ${summary.origin} (--origin sets where it starts)`, paths[i]!);
+        throw e;
+      });
+      summaries.push(summary);
+    }
+    await batch.commit();
+  } catch (e) {
+    await batch.abandon();
+    throw e;
+  }
+  for (const [i, summary] of summaries.entries()) {
     out.line(JSON.stringify(summary));
     if (size !== undefined) {
-      const past = bytesOutside(slot.image, BigInt(summary.origin), size);
-      if (past > 0n) warn(TOOL, `${path}: ${past} written byte${past === 1n ? '' : 's'} lie past --size ${args.size} and are not in the image`);
+      const past = bytesOutside(slots[i]!.image, BigInt(summary.origin), size);
+      if (past > 0n) warn(TOOL, `${summary.path}: ${past} written byte${past === 1n ? '' : 's'} lie past --size ${args.size} and are not in the image`);
     }
   }
   await out.flush();

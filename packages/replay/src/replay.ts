@@ -122,52 +122,89 @@ export function originOf(image: SparseImage, origin: Origin): bigint {
   return origin;
 }
 
-/**
- * Write one image, sparse where never written (with fill 0), to `path`
- * atomically. Throws InputError when a write lies below the origin.
- */
-export async function writeImage(slot: Slot, path: string, o: ReplayOptions): Promise<ImageSummary> {
+/** The summary of an image, and its origin and size (before it is written). */
+export function planImage(slot: Slot, path: string, o: ReplayOptions): ImageSummary & { originN: bigint; sizeN: bigint } {
   const { image } = slot;
   const origin = originOf(image, o.origin);
   if (image.min !== undefined && image.min < origin) {
     throw new InputError(`${describeKey(slot.key)}: a write at ${toHex(image.min)} is below the origin ${toHex(origin)} (the first write's address; try --origin min)`);
   }
   const size = o.size ?? (image.max === undefined ? 0n : image.max - origin);
-  if (size > BigInt(Number.MAX_SAFE_INTEGER)) throw new InputError(`image size ${toHex(size)} is too large for a file`);
+  if (size > BigInt(Number.MAX_SAFE_INTEGER)) throw new InputError(`image size ${toHex(size)} is too large for a file (--origin sets where the image starts)`);
   const extents: [string, string][] = [];
   for (const [s, e] of image.extents()) {
     const a = s - origin;
     const b = e - origin > size ? size : e - origin;
     if (a < b) extents.push([toHex(a), toHex(b)]);
   }
-  await writeAtomic(path, async (tmp) => {
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.truncate(Number(size));
-      if (o.fill !== 0 && size > 0n) {
-        const block = Buffer.alloc(1 << 20, o.fill);
-        for (let p = 0n; p < size; p += BigInt(block.length)) {
-          const n = size - p < BigInt(block.length) ? Number(size - p) : block.length;
-          await fh.write(block, 0, n, Number(p));
+  return { type: 'image', path, ...keyFields(slot.key), origin: toHex(origin), size: toHex(size), writes: image.writes, extents, originN: origin, sizeN: size };
+}
+
+/**
+ * Write an image into `target`: sparse where never written (with fill 0) when it
+ * is a regular file; from start to end when it is not (`sequential`: a FIFO, a
+ * device).
+ */
+export async function writeImageTo(slot: Slot, target: string, sequential: boolean, origin: bigint, size: bigint, fill: number): Promise<void> {
+  const { image } = slot;
+  const fh = await open(target, 'w');
+  try {
+    if (sequential) {
+      let pos = 0n;
+      const block = Buffer.alloc(1 << 20, fill);
+      const gap = async (to: bigint) => {
+        while (pos < to) {
+          const n = to - pos < BigInt(block.length) ? Number(to - pos) : block.length;
+          await fh.write(block, 0, n);
+          pos += BigInt(n);
         }
-      }
+      };
       for (const { base, data } of image.pagesInOrder()) {
-        const pos = base - origin;
+        let at = base - origin;
         let from = 0;
-        let start = pos;
-        if (pos < 0n) {
-          from = Number(-pos);
-          start = 0n;
+        if (at < 0n) {
+          from = Number(-at);
+          at = 0n;
         }
-        if (start >= size || from >= PAGE) continue;
-        const n = Math.min(PAGE - from, Number(size - start));
-        await fh.write(data, from, n, Number(start));
+        if (at >= size || from >= PAGE) continue;
+        await gap(at);
+        const n = Math.min(PAGE - from, Number(size - at));
+        await fh.write(data, from, n);
+        pos = at + BigInt(n);
       }
-    } finally {
-      await fh.close();
+      await gap(size);
+      return;
     }
-  });
-  return { type: 'image', path, ...keyFields(slot.key), origin: toHex(origin), size: toHex(size), writes: image.writes, extents };
+    await fh.truncate(Number(size));
+    if (fill !== 0 && size > 0n) {
+      const block = Buffer.alloc(1 << 20, fill);
+      for (let p = 0n; p < size; p += BigInt(block.length)) {
+        const n = size - p < BigInt(block.length) ? Number(size - p) : block.length;
+        await fh.write(block, 0, n, Number(p));
+      }
+    }
+    for (const { base, data } of image.pagesInOrder()) {
+      const pos = base - origin;
+      let from = 0;
+      let start = pos;
+      if (pos < 0n) {
+        from = Number(-pos);
+        start = 0n;
+      }
+      if (start >= size || from >= PAGE) continue;
+      const n = Math.min(PAGE - from, Number(size - start));
+      await fh.write(data, from, n, Number(start));
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Write one image atomically to `path` (see writeAtomic); the summary. */
+export async function writeImage(slot: Slot, path: string, o: ReplayOptions, inputs: string[] = []): Promise<ImageSummary> {
+  const { originN, sizeN, ...summary } = planImage(slot, path, o);
+  await writeAtomic(path, (target, sequential) => writeImageTo(slot, target, sequential, originN, sizeN, o.fill), inputs);
+  return summary;
 }
 
 /** How many written bytes lie outside [origin, origin + size): --size leaves them out of the image. */
@@ -181,11 +218,22 @@ export function bytesOutside(image: SparseImage, origin: bigint, size: bigint): 
   return n;
 }
 
+/**
+ * A placeholder's value as part of a file name: no path separators, white space
+ * or control characters (each becomes `_`), never `.` or `..` (dots only become
+ * `_`), never empty; `none` when the key has no such field.
+ */
+export function fileNamePart(v: string | number | undefined): string {
+  if (v === undefined) return 'none';
+  // eslint-disable-next-line no-control-regex
+  const s = String(v).replace(/[/\\\s\u0000-\u001f\u007f]/g, '_');
+  return s.length === 0 || /^\.+$/.test(s) ? s.replace(/\./g, '_') || '_' : s;
+}
+
 /** Expand `{dev}`, `{region}`, `{name}`, `{mr}` in a --split template. */
 export function splitPath(template: string, key: string): string {
   const k = keyFields(key);
-  const clean = (v: string | number | undefined) => (v === undefined ? 'none' : String(v).replace(/[/\\\s]/g, '_'));
-  return template.replace(/\{(dev|region|name|mr)\}/g, (_, f: 'dev' | 'region' | 'name' | 'mr') => clean(k[f]));
+  return template.replace(/\{(dev|region|name|mr)\}/g, (_, f: 'dev' | 'region' | 'name' | 'mr') => fileNamePart(k[f]));
 }
 
 /** Parse --origin: a number, `first` or `min`. */

@@ -1,0 +1,51 @@
+/**
+ * Files to remove however the process ends: temporary outputs and spools. The
+ * CLI runner removes them on exit, on SIGINT, SIGTERM and SIGHUP (then exits
+ * 128 + the signal number, as a shell does), and after an error; a write that
+ * completes takes its file off the list.
+ */
+import { rmSync } from 'node:fs';
+
+const paths = new Set<string>();
+
+/** Remove `path` (a file or a directory) when the process ends, unless `forget` is called first. */
+export function removeOnExit(path: string): void {
+  paths.add(path);
+}
+
+/** `path` is no longer to be removed (it was renamed into place, or removed already). */
+export function forget(path: string): void {
+  paths.delete(path);
+}
+
+/** Remove every path still on the list, now, synchronously. */
+export function removeLeftovers(): void {
+  for (const p of paths) {
+    try {
+      rmSync(p, { recursive: true, force: true });
+    } catch {
+      // nothing more can be done on the way out
+    }
+  }
+  paths.clear();
+}
+
+const SIGNALS: [NodeJS.Signals, number][] = [
+  ['SIGINT', 2],
+  ['SIGTERM', 15],
+  ['SIGHUP', 1],
+];
+let installed = false;
+
+/** Install the exit and signal handlers once per process. */
+export function installCleanup(): void {
+  if (installed) return;
+  installed = true;
+  process.on('exit', removeLeftovers);
+  for (const [sig, n] of SIGNALS) {
+    process.on(sig, () => {
+      removeLeftovers();
+      process.exit(128 + n);
+    });
+  }
+}
