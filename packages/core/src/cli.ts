@@ -124,7 +124,7 @@ export function runCli(tool: string, main: (argv: string[]) => Promise<number | 
   );
 }
 
-/** Print a warning line on stderr. */
+/** Print a warning line on stderr (one line, whatever the message quotes). */
 export function warn(tool: string, message: string): void {
-  process.stderr.write(`${tool}: ${message}\n`);
+  process.stderr.write(`${tool}: ${oneLine(message)}\n`);
 }

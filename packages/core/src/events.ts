@@ -300,7 +300,7 @@ const WIDTHS = new Set([1, 2, 4, 8]);
 const MAX_TIME = Number.MAX_SAFE_INTEGER;
 
 /** What a field's value must be; every field has one kind in every event type. */
-export type FieldKind = 'string' | 'hex' | 'uint' | 'int' | 'positive' | 'width' | 'number' | 'array' | 'boolean';
+export type FieldKind = 'string' | 'hex' | 'uint' | 'int' | 'positive' | 'width' | 'number' | 'array' | 'boolean' | 'object';
 
 /** The kind of every field schema v1 defines (other fields are free). */
 export const FIELD_KINDS: ReadonlyMap<string, FieldKind> = new Map<string, FieldKind>([
@@ -350,6 +350,8 @@ export const FIELD_KINDS: ReadonlyMap<string, FieldKind> = new Map<string, Field
   ['pin', 'string'],
   ['msg_addr', 'hex'],
   ['msg_data', 'hex'],
+  ['reg', 'string'],
+  ['fields', 'object'],
 ]);
 
 const KIND_RULES: Record<FieldKind, [(v: unknown) => boolean, string]> = {
@@ -362,7 +364,22 @@ const KIND_RULES: Record<FieldKind, [(v: unknown) => boolean, string]> = {
   number: [(v) => typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= MAX_TIME, 'a number of seconds (finite, below 2^53)'],
   array: [Array.isArray, 'an array'],
   boolean: [(v) => typeof v === 'boolean', 'true or false'],
+  object: [(v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'an object'],
 };
+
+/** What is wrong with a device event's `bars`, or undefined: each one `{index, addr, size}` with hex strings, index 0-6. */
+function barsProblem(bars: unknown[]): string | undefined {
+  for (const [i, b] of bars.entries()) {
+    const o = b as Record<string, unknown>;
+    const ok =
+      typeof b === 'object' && b !== null && !Array.isArray(b) &&
+      Number.isSafeInteger(o.index) && (o.index as number) >= 0 && (o.index as number) <= 6 &&
+      typeof o.addr === 'string' && HEX.test(o.addr) && typeof o.size === 'string' && HEX.test(o.size) &&
+      (o.io === undefined || typeof o.io === 'boolean') && (o.flags === undefined || (typeof o.flags === 'string' && HEX.test(o.flags)));
+    if (!ok) return `"bars"[${i}] must be {"index": 0-6, "addr": hex, "size": hex}, not ${JSON.stringify(b)}`;
+  }
+  return undefined;
+}
 
 /**
  * The canonical form of a hex field as people write it (`"0xFF"`, `"0x00a5"`)
@@ -428,6 +445,9 @@ export function checkEvent(ev: unknown): string | undefined {
     if (o.value === undefined) return `${o.type} event without "value"`;
     if (o.offset === undefined && o.addr === undefined) return `${o.type} event with neither "offset" nor "addr"`;
     return accessProblem(o.width as number, o.value as string, o.offset as string | undefined, o.addr as string | undefined);
+  } else if (o.type === 'device') {
+    if (typeof o.dev !== 'string') return 'device event without "dev"';
+    if (o.bars !== undefined) return barsProblem(o.bars as unknown[]);
   } else if (o.type === 'mark' && o.text === undefined) return 'mark event without "text"';
   else if (o.type === 'lost' && o.count === undefined) return 'lost event without "count"';
   return undefined;

@@ -1,7 +1,7 @@
 import { createReadStream, fstatSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { InputError } from './errors.js';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, createInflateRaw } from 'node:zlib';
 import { Readable } from 'node:stream';
 
 /** The display name of an input path (`-` is standard input). */
@@ -33,18 +33,139 @@ async function* prepend(first: Buffer, rest: AsyncIterator<Buffer>): AsyncGenera
 }
 
 /**
+ * The length of the gzip member header at the start of `b` (RFC 1952: 10 bytes,
+ * then the optional extra field, file name, comment and header CRC), or
+ * undefined while `b` does not hold all of it yet.
+ */
+function gzipHeaderLength(b: Buffer): number | undefined {
+  if (b.length < 10) return undefined;
+  const flags = b[3]!;
+  let p = 10;
+  if (flags & 4) {
+    if (b.length < p + 2) return undefined;
+    p += 2 + b.readUInt16LE(p);
+  }
+  for (const bit of [8, 16]) {
+    if (!(flags & bit)) continue;
+    const z = b.indexOf(0, p);
+    if (z === -1) return undefined;
+    p = z + 1;
+  }
+  if (flags & 2) p += 2;
+  return b.length >= p ? p : undefined;
+}
+
+/**
+ * The first member's deflate data, inflated on its own, beside the gunzip
+ * stream: zlib reports a bad CRC or trailing garbage with the output of the
+ * same write, which it then drops. This keeps what it drops, so that the
+ * reader still gets every byte that was decompressed before the error.
+ */
+class Shadow {
+  private readonly raw = createInflateRaw();
+  private head: Buffer | undefined = Buffer.alloc(0);
+  private readonly out: Buffer[] = [];
+  /** Bytes inflated, and how many of them the gunzip stream has given (dropped from `out`). */
+  private total = 0;
+  private given = 0;
+  private done: Promise<void>;
+
+  constructor() {
+    this.raw.on('data', (c: Buffer) => {
+      this.out.push(c);
+      this.total += c.length;
+      this.trim();
+    });
+    this.done = new Promise((resolve) => {
+      this.raw.on('end', resolve);
+      this.raw.on('error', () => resolve());
+      this.raw.on('close', resolve);
+    });
+  }
+
+  write(chunk: Buffer): void {
+    if (this.head !== undefined) {
+      const b: Buffer = Buffer.concat([this.head, chunk]);
+      const n = gzipHeaderLength(b);
+      if (n === undefined) {
+        this.head = b.length > 1 << 16 ? undefined : b; // no header in 64 KiB: give up the shadow
+        return;
+      }
+      this.head = undefined;
+      chunk = b.subarray(n);
+    }
+    if (!this.raw.writableEnded && !this.raw.destroyed) this.raw.write(chunk);
+  }
+
+  /** The gunzip stream has given `n` more bytes. */
+  gave(n: number): void {
+    this.given += n;
+    this.trim();
+  }
+
+  private trim(): void {
+    // Keep only what the gunzip stream has not given yet.
+    let drop = this.given - (this.total - this.out.reduce((a, c) => a + c.length, 0));
+    while (drop > 0 && this.out.length > 0) {
+      const c = this.out[0]!;
+      if (c.length <= drop) {
+        this.out.shift();
+        drop -= c.length;
+      } else {
+        this.out[0] = c.subarray(drop);
+        drop = 0;
+      }
+    }
+  }
+
+  /** After the gunzip stream failed: the bytes of the first member it did not give. */
+  async rest(): Promise<Buffer[]> {
+    if (!this.raw.writableEnded) this.raw.end();
+    await this.done;
+    return this.total > this.given ? this.out : [];
+  }
+
+  close(): void {
+    this.raw.destroy();
+  }
+}
+
+/**
  * Gunzip a chunk stream when its content starts with the gzip magic
  * (detected from the bytes, not a file name); otherwise pass it through.
+ * Damage after the data (a bad CRC, trailing garbage) still gives every byte
+ * that was decompressed, then the error, as zcat does.
  */
-export async function* maybeGunzip(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+export async function* maybeGunzip(chunks: AsyncIterable<Buffer>, name?: string): AsyncGenerator<Buffer> {
   const { head, chunks: all } = await peekInput(chunks, 2);
   if (head === undefined) return;
   if (!isGzip(head)) {
     yield* all;
     return;
   }
-  const gunzip = Readable.from(all).pipe(createGunzip());
-  for await (const chunk of gunzip) yield chunk as Buffer;
+  const shadow = new Shadow();
+  const tee = async function* () {
+    for await (const c of all) {
+      shadow.write(c);
+      yield c;
+    }
+  };
+  const gunzip = Readable.from(tee()).pipe(createGunzip());
+  try {
+    for await (const chunk of gunzip) {
+      shadow.gave((chunk as Buffer).length);
+      yield chunk as Buffer;
+    }
+  } catch (e) {
+    for (const c of await shadow.rest()) yield c;
+    const z = e as { code?: string; message?: string };
+    if (typeof z.code === 'string' && z.code.startsWith('Z_')) {
+      throw new InputError(`gzip: ${z.message}${z.message === 'incorrect header check' ? ' (trailing garbage after the compressed data)' : ''}; everything before it was read`, name);
+    }
+    throw e;
+  } finally {
+    shadow.close();
+  }
 }
 
 /**
@@ -53,7 +174,7 @@ export async function* maybeGunzip(chunks: AsyncIterable<Buffer>): AsyncGenerato
  * the block parser of mmio-parse reads 1 MiB at a time).
  */
 export function openInput(path: string, chunkSize = 1 << 16): AsyncGenerator<Buffer> {
-  return maybeGunzip(rawChunks(path, chunkSize));
+  return maybeGunzip(rawChunks(path, chunkSize), inputName(path));
 }
 
 /**
@@ -67,10 +188,23 @@ export async function peekInput(
 ): Promise<{ head: Buffer | undefined; chunks: AsyncIterable<Buffer> }> {
   const it = chunks[Symbol.asyncIterator]();
   let head: Buffer | undefined;
-  while (head === undefined || head.length < min) {
-    const r = await it.next();
-    if (r.done) break;
-    head = head === undefined ? r.value : Buffer.concat([head, r.value]);
+  try {
+    while (head === undefined || head.length < min) {
+      const r = await it.next();
+      if (r.done) break;
+      head = head === undefined ? r.value : Buffer.concat([head, r.value]);
+    }
+  } catch (e) {
+    // An error after some bytes (damaged gzip): those bytes first, then the error.
+    if (head === undefined) throw e;
+    const got = head;
+    return {
+      head: got,
+      chunks: (async function* () {
+        yield got;
+        throw e;
+      })(),
+    };
   }
   if (head === undefined) return { head: undefined, chunks: (async function* () {})() };
   return { head, chunks: prepend(head, it) };
@@ -84,12 +218,7 @@ export async function peekInput(
  */
 export async function readWhole(path: string, limit: number): Promise<Buffer> {
   const name = inputName(path);
-  let st: Stats;
-  try {
-    st = path === '-' ? fstatSync(0) : await stat(path);
-  } catch (e) {
-    throw e;
-  }
+  const st = path === '-' ? fstatSync(0) : await stat(path);
   if (st.isDirectory()) throw new InputError('is a directory', name);
   if (!st.isFile() && !st.isFIFO() && !st.isSocket()) throw new InputError('is a device, not a file: give a file (or a pipe)', name);
   if (st.isFile() && st.size > limit) throw new InputError(`is ${st.size} bytes, more than the ${limit} this tool reads`, name);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { InputError } from './errors.js';
 import { warn } from './cli.js';
+import { forget, removeOnExit } from './cleanup.js';
 import { checkEvent, normalizeEvent, stringifyEvent } from './events.js';
 import { inputName, openInput } from './input.js';
 import { MAX_LINE, forEachLine } from './lines.js';
@@ -126,7 +127,14 @@ export function warnInvalid(tool: string, res: ReadEventsResult): void {
  */
 export async function spoolStdin(): Promise<{ path: string; remove: () => void }> {
   const dir = mkdtempSync(join(tmpdir(), 'mmio-'));
+  removeOnExit(dir); // `| head`, an error or a signal must not leave it behind
   const path = join(dir, 'stdin');
   await pipeline(process.stdin, createWriteStream(path));
-  return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    path,
+    remove: () => {
+      rmSync(dir, { recursive: true, force: true });
+      forget(dir);
+    },
+  };
 }

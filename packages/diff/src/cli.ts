@@ -76,7 +76,7 @@ export async function main(argv: string[]): Promise<number> {
         if (before.length > ctx) before.shift();
       }
     },
-    hunk(h) {
+    async hunk(h) {
       if (args.text) {
         if (!headed) emit(`--- ${A.file}\n+++ ${B.file}`);
         headed = true;
@@ -89,9 +89,14 @@ export async function main(argv: string[]): Promise<number> {
         emit(stringifyEvent({ type: 'hunk', a_start: h.aStart, a_count: h.aCount, b_start: h.bStart, b_count: h.bCount }));
         for (const { op, item } of h.ops) {
           if (op === '=') continue;
-          emit(stringifyEvent({ ...item.ev, diff: op, index: item.index }));
+          // The item is done with: its event takes the two fields (cheaper than a copy of it).
+          item.ev.diff = op;
+          item.ev.index = item.index;
+          emit(stringifyEvent(item.ev));
         }
       }
+      // Hunks go out as they are found: memory stays bounded, and `| head` sees them at once.
+      await out.flushIfFull();
     },
   });
   await out.flush();

@@ -26,7 +26,8 @@ export interface Hunk {
 export interface SequenceSink {
   /** An equal pair outside hunks (for context). */
   same(a: Item, b: Item): void;
-  hunk(h: Hunk): void;
+  /** A hunk; the diff waits for what it returns (the output's backpressure). */
+  hunk(h: Hunk): void | Promise<void>;
 }
 
 export async function diffSequences(A: Source, B: Source, sink: SequenceSink, window = WINDOW): Promise<{ hunks: number; same: number }> {
@@ -49,7 +50,9 @@ export async function diffSequences(A: Source, B: Source, sink: SequenceSink, wi
     const b: string[] = [];
     for (let i = 0; i < wa; i++) a.push(A.peek(i).key);
     for (let i = 0; i < wb; i++) b.push(B.peek(i).key);
-    const ops = editScript(a, b);
+    // Windows with no key in common (traces that differ everywhere) need no alignment.
+    const inB = new Set(b);
+    const ops: Op[] = a.some((k) => inB.has(k)) ? editScript(a, b) : [...a.map((): Op => '-'), ...b.map((): Op => '+')];
     // Both windows reach the end of their inputs: an equal tail then closes the hunk.
     const atEnd = A.inputDone && B.inputDone && na <= window && nb <= window;
     // The hunk ends before the first run of ANCHOR '=' (or an '=' run to the end of both inputs).
@@ -79,7 +82,7 @@ export async function diffSequences(A: Source, B: Source, sink: SequenceSink, wi
         h.bCount++;
       }
     }
-    sink.hunk(h);
+    await sink.hunk(h);
     hunks++;
   }
   return { hunks, same };

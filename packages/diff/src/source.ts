@@ -99,7 +99,7 @@ export class Source {
   take(n: number): Item[] {
     const out = this.items.slice(this.pos, this.pos + n);
     this.pos += n;
-    if (this.pos > HIGH * 4) {
+    if (this.pos > HIGH / 4) {
       this.items = this.items.slice(this.pos);
       this.pos = 0;
     }

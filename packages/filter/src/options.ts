@@ -97,7 +97,15 @@ export function parseFilterOptions(o: RawOptions): FilterOptions {
     );
   }
   const names = Array.isArray(o.name) ? o.name.map(String) : o.name !== undefined ? [String(o.name)] : [];
-  if (names.length) opts.names = names.flatMap((n) => n.split(',')).map(globToRegExp);
+  if (names.length) {
+    opts.names = names.flatMap((n) => n.split(',')).map((g) => {
+      try {
+        return globToRegExp(g);
+      } catch {
+        throw new UsageError(`--name ${JSON.stringify(g)}: not a glob (a [...] class out of order?)`);
+      }
+    });
+  }
   const mrs = items(o.mr);
   if (mrs.length) {
     opts.mrs = new Set(

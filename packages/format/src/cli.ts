@@ -1,4 +1,4 @@
-import { LineWriter, UsageError, cliParser, readEvents, spoolStdin, warn, warnInvalid } from '@mmio-tools/core';
+import { InputError, LineWriter, UsageError, cliParser, readEvents, spoolStdin, warn, warnInvalid } from '@mmio-tools/core';
 import { MmiotraceLayout, MmiotraceWriter, parseBaseOption } from './mmiotrace.js';
 import { qemuLine } from './qemu.js';
 import { csvHeader, csvRow, textLine } from './table.js';
@@ -6,6 +6,21 @@ import { csvHeader, csvRow, textLine } from './table.js';
 const TOOL = 'mmio-format';
 export const TARGETS = ['mmiotrace', 'qemu', 'csv', 'text'] as const;
 type Target = (typeof TARGETS)[number];
+
+/** A string field of the event that holds a control character (a newline would forge a second line), or undefined. */
+export function controlField(ev: Record<string, unknown>): string | undefined {
+  for (const k in ev) {
+    // eslint-disable-next-line no-control-regex
+    if (typeof ev[k] === 'string' && /[\u0000-\u001f\u007f]/.test(ev[k] as string)) return k;
+  }
+  return undefined;
+}
+
+/** Refuse an event a trace line cannot hold as it is. */
+function checkPrintable(ev: Record<string, unknown>, to: string, file: string, line: number): void {
+  const k = controlField(ev);
+  if (k !== undefined) throw new InputError(`"${k}" holds a newline or another control character, which a ${to} line cannot hold`, file, line);
+}
 
 export async function main(argv: string[]): Promise<number> {
   const args = await cliParser(TOOL, argv)
@@ -50,10 +65,16 @@ export async function main(argv: string[]): Promise<number> {
         paths = paths.map((p) => (p === '-' ? spool!.path : p));
       }
       const layout = new MmiotraceLayout(bases);
-      await readEvents(paths, (ev) => layout.scan(ev), { skipInvalid: args.skipInvalid, names });
+      try {
+        await readEvents(paths, (ev) => layout.scan(ev), { skipInvalid: args.skipInvalid, names });
+      } catch (e) {
+        // The layout of what comes before a bad line: the second pass writes that much, then meets the same error.
+        if (!(e instanceof InputError)) throw e;
+      }
       const writer = new MmiotraceWriter(layout);
       for (const l of writer.header()) out.line(l);
       const res = await readEvents(paths, (ev, _raw, line, file) => {
+        checkPrintable(ev, 'mmiotrace', file, line);
         for (const l of writer.write(ev, file, line)) out.line(l);
       }, { ...opts, names });
       warnInvalid(TOOL, res);
@@ -67,7 +88,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   if (to === 'csv' && args.header) out.line(csvHeader());
-  const res = await readEvents(files, (ev) => {
+  const res = await readEvents(files, (ev, _raw, line, file) => {
+    if (to === 'qemu') checkPrintable(ev, 'QEMU trace', file, line);
     const l = to === 'qemu' ? qemuLine(ev) : to === 'csv' ? csvRow(ev) : textLine(ev);
     if (l === undefined) left++;
     else out.line(l);

@@ -3,6 +3,9 @@
  * time, device (or memory-region name), region, R/W, offset (or address), width, value, and
  * the register name and fields when mmio-annotate added them.
  */
+import { oneLine } from '@mmio-tools/core';
+import { secondsText } from './time.js';
+
 type Ev = Record<string, unknown> & { type: string };
 
 export const CSV_COLUMNS = ['type', 'src', 'dev', 'region', 'name', 'offset', 'addr', 'width', 'value', 'reg', 'fields', 'repeat', 't', 'tid', 'line'] as const;
@@ -15,6 +18,7 @@ function csvCell(v: unknown): string {
 
 /** `A=0x1 B=ON` of a `fields` object. */
 export function fieldsText(f: Record<string, unknown>): string {
+  if (f === null || typeof f !== 'object') return String(f);
   return Object.entries(f)
     .map(([k, v]) => `${k}=${typeof v === 'number' ? '0x' + v.toString(16) : String(v)}`)
     .join(' ');
@@ -32,11 +36,15 @@ const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.
 const padStart = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
 
 function timeText(t: unknown): string {
-  return typeof t === 'number' ? t.toFixed(6) : '-';
+  return typeof t === 'number' ? secondsText(t) : '-';
 }
 
-/** One aligned text line of any event. */
+/** One aligned text line of any event: one line, whatever its text holds (control characters escaped). */
 export function textLine(ev: Ev): string {
+  return oneLine(textColumns(ev));
+}
+
+function textColumns(ev: Ev): string {
   const t = padStart(timeText(ev.t), 17);
   if (ev.type === 'read' || ev.type === 'write') {
     const who = pad((ev.dev as string) ?? (ev.name as string) ?? '-', 12);
