@@ -1,20 +1,24 @@
-import { LineWriter, UsageError, cliParser, readEvents, stringifyEvent, warnInvalid } from '@mmio-tools/core';
+import { LineWriter, Selection, UsageError, cliParser, parseSelectOptions, selectorOptions, selects, stringifyEvent, warnInvalid } from '@mmio-tools/core';
+import { inputOptions, inputOptionsOf, readInputs } from '@mmio-tools/parse';
 import { loadRegisters } from './load.js';
 
 const TOOL = 'mmio-annotate';
 
 export async function main(argv: string[]): Promise<number> {
-  const args = await cliParser(TOOL, argv)
-    .usage(
-      '$0 --regs FILE [options] [file ...]\n\n' +
-        'Add "reg": "NAME" to access events whose (region, offset) hits a register of the\n' +
-        'database, and "fields": {...} with the bitfields of the value. The database is an\n' +
-        'envytools rnndb XML file or a JSON/YAML register map. Other events pass unchanged.',
-    )
+  const args = await inputOptions(
+    selectorOptions(
+      cliParser(TOOL, argv).usage(
+        '$0 --regs FILE [options] [file ...]\n\n' +
+          'Add "reg": "NAME" to access events whose (region, offset) hits a register of the\n' +
+          'database, and "fields": {...} with the bitfields of the value. The database is an\n' +
+          'envytools rnndb XML file or a JSON/YAML register map. Other events pass unchanged.\n' +
+          'Inputs are NDJSON events or raw traces; the selectors choose what is written.',
+      ),
+    ),
+  )
     .option('regs', { type: 'string', demandOption: true, requiresArg: true, describe: 'register database: rnndb .xml, or .json/.yaml map' })
     .option('domain', { type: 'string', requiresArg: true, describe: 'rnndb domain to use (default: the only one)' })
     .option('region', { type: 'string', default: '0', describe: 'rnndb: the region (BAR) the domain describes' })
-    .option('skip-invalid', { type: 'boolean', default: false, describe: 'skip invalid lines with one warning (default: fail)' })
     .example('mmio-parse trace.log | $0 --regs examples/bcm43602/regs.json | mmio-format --to text', 'read a trace with register names')
     .example('mmio-parse nv.mmiotrace | $0 --regs rnndb/root.xml --domain NV_MMIO | jq -c "select(.reg)"', 'envytools names')
     .parseAsync();
@@ -22,10 +26,16 @@ export async function main(argv: string[]): Promise<number> {
   const regs = loadRegisters(args.regs, { domain: args.domain, region: +args.region });
   const out = new LineWriter(process.stdout);
   const files = (args._ as (string | number)[]).map(String);
-  const res = await readEvents(files, (ev, raw) => out.line(regs.annotate(ev) ? stringifyEvent(ev) : raw), {
-    skipInvalid: args.skipInvalid,
-    afterChunk: () => out.flushIfFull(),
-  });
+  const select = parseSelectOptions(args as Record<string, unknown>);
+  const selection = selects(select) ? new Selection(select) : undefined;
+  const res = await readInputs(
+    files,
+    (ev, raw) => {
+      if (selection && selection.pass(ev) === false) return;
+      out.line(regs.annotate(ev) || raw === undefined ? stringifyEvent(ev) : raw);
+    },
+    inputOptionsOf(args, TOOL, () => out.flushIfFull()),
+  );
   warnInvalid(TOOL, res);
   await out.flush();
   return 0;

@@ -12,3 +12,4 @@ export * from './number.js';
 export * from './scan.js';
 export * from './pci.js';
 export * from './cleanup.js';
+export * from './select.js';

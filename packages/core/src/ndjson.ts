@@ -74,11 +74,46 @@ export function parseEventLine(raw: string): Ev | string | undefined {
   return checkEvent(ev) ?? (ev as Ev);
 }
 
+/** What an event reader is given: the event, its NDJSON line as it came in (undefined for an event parsed from a trace), its line and file. */
+export type OnEvent = (ev: Ev, raw: string | undefined, line: number, file: string) => void;
+
+/**
+ * Read the v1 events of one NDJSON input, given as chunks (already gunzipped),
+ * adding to `res`. See readEvents.
+ */
+export async function readEventChunks(chunks: AsyncIterable<Buffer>, file: string, onEvent: (ev: Ev, raw: string, line: number, file: string) => void, opts: ReadEventsOptions, res: ReadEventsResult): Promise<void> {
+  await forEachLine(
+    chunks,
+    (raw, line) => {
+      if (raw.length === 0) return;
+      const r = parseEventLine(raw);
+      if (r === undefined) return;
+      if (typeof r === 'string') {
+        if (!opts.skipInvalid) throw new InputError(r, file, line);
+        res.invalid++;
+        res.firstInvalid ??= `${file}:${line}: ${r}`;
+        return;
+      }
+      res.events++;
+      // A line with hex written another way goes on in the canonical form.
+      onEvent(r, lastLineNormalized ? stringifyEvent(r) : raw, line, file);
+    },
+    opts.afterChunk,
+    (line) => {
+      const r = `line is longer than ${MAX_LINE} characters`;
+      if (!opts.skipInvalid) throw new InputError(r, file, line);
+      res.invalid++;
+      res.firstInvalid ??= `${file}:${line}: ${r}`;
+    },
+  );
+}
+
 /**
  * Read v1 events from NDJSON files in order (`-` is stdin; gzip is detected).
  * `onEvent` gets the parsed event and the line exactly as it came in. Blank
  * lines are skipped. Invalid JSON or a schema violation is an InputError with
- * file and line, unless `skipInvalid`.
+ * file and line, unless `skipInvalid`. (Tools read their inputs with
+ * @mmio-tools/parse's readInputs, which also takes raw traces.)
  */
 export async function readEvents(
   paths: string[],
@@ -88,30 +123,7 @@ export async function readEvents(
   const res: ReadEventsResult = { events: 0, invalid: 0 };
   for (const path of paths.length ? paths : ['-']) {
     const file = opts.names?.get(path) ?? inputName(path);
-    await forEachLine(
-      openInput(path),
-      (raw, line) => {
-        if (raw.length === 0) return;
-        const r = parseEventLine(raw);
-        if (r === undefined) return;
-        if (typeof r === 'string') {
-          if (!opts.skipInvalid) throw new InputError(r, file, line);
-          res.invalid++;
-          res.firstInvalid ??= `${file}:${line}: ${r}`;
-          return;
-        }
-        res.events++;
-        // A line with hex written another way goes on in the canonical form.
-        onEvent(r, lastLineNormalized ? stringifyEvent(r) : raw, line, file);
-      },
-      opts.afterChunk,
-      (line) => {
-        const r = `line is longer than ${MAX_LINE} characters`;
-        if (!opts.skipInvalid) throw new InputError(r, file, line);
-        res.invalid++;
-        res.firstInvalid ??= `${file}:${line}: ${r}`;
-      },
-    );
+    await readEventChunks(openInput(path), file, onEvent, opts, res);
   }
   return res;
 }

@@ -1,4 +1,5 @@
-import { LineWriter, UsageError, cliParser, stringifyEvent, type Ev } from '@mmio-tools/core';
+import { LineWriter, Selection, UsageError, cliParser, parseSelectOptions, selectorOptions, selects, stringifyEvent, type Ev } from '@mmio-tools/core';
+import { inputOptions, inputOptionsOf, readInputs } from '@mmio-tools/parse';
 import { textLine } from '@mmio-tools/format';
 import { KEY_FIELDS, isIgnored, keyer, parseIgnore, parseKey } from './key.js';
 import { Source, type Item } from './source.js';
@@ -8,14 +9,15 @@ import { compareStates, lastWrites, type Last } from './state.js';
 const TOOL = 'mmio-diff';
 
 export async function main(argv: string[]): Promise<number> {
-  const args = await cliParser(TOOL, argv)
+  const args = await inputOptions(selectorOptions(cliParser(TOOL, argv)))
     .usage(
       '$0 [options] A B\n\n' +
         'Compare two v1 event streams (either may be -). Sequence mode aligns the access\n' +
         'sequences on their keys, ignoring t, tid and line, and prints the differences as\n' +
         'events tagged "diff": "-" (only in A) or "+" (only in B), after a {"type":"hunk"}\n' +
         'event giving their positions. State mode compares the last value written to each\n' +
-        'register. Exit status: 0 same, 1 different, 2 trouble.',
+        'register. Inputs are NDJSON events or raw traces; the selectors choose what is\n' +
+        'compared. Exit status: 0 same, 1 different, 2 trouble.',
     )
     .option('mode', { alias: 'm', choices: ['sequence', 'state'] as const, default: 'sequence' as const, describe: 'what to compare' })
     .option('key', { alias: 'k', type: 'string', default: KEY_FIELDS.join(','), describe: `fields that make two accesses equal (offset falls back to addr)` })
@@ -37,11 +39,18 @@ export async function main(argv: string[]): Promise<number> {
     if (!args.quiet) out.line(l);
   };
   const [fa, fb] = files as [string, string];
+  const select = parseSelectOptions(args as Record<string, unknown>);
+  const io = inputOptionsOf(args, TOOL);
+  /** The reader of one input: its events, selected (a Selection of its own), in order. */
+  const reader = (path: string) => (onEvent: (ev: Ev) => void, afterChunk?: () => Promise<void>) => {
+    const s = selects(select) ? new Selection(select) : undefined;
+    return readInputs([path], (ev) => (s === undefined || s.pass(ev) === 'select') && onEvent(ev), { ...io, afterChunk });
+  };
   const show = (i: Item | Last, tag: string) => tag + ' ' + textLine('ev' in i ? i.ev : ({ type: 'write', ...i, offset: i.at } as Ev));
 
   if (args.mode === 'state') {
     const ignored = (ev: Ev) => isIgnored(ignore, ev);
-    const [a, b] = await Promise.all([lastWrites(fa, ignored), lastWrites(fb, ignored)]);
+    const [a, b] = await Promise.all([lastWrites(reader(fa), ignored), lastWrites(reader(fb), ignored)]);
     const { diffs } = compareStates(a, b);
     if (args.text && diffs.length) emit(`--- ${fa}\n+++ ${fb}`);
     for (const d of diffs) {
@@ -59,8 +68,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   const keyOf = keyer(parseKey(args.key), ignore);
-  const A = new Source(fa, keyOf, args.collapsePolls);
-  const B = new Source(fb, keyOf, args.collapsePolls);
+  const A = new Source(fa, keyOf, args.collapsePolls, reader(fa));
+  const B = new Source(fb, keyOf, args.collapsePolls, reader(fb));
   const ctx = args.context;
   const before: Item[] = [];
   let after = 0;

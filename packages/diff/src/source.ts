@@ -4,7 +4,7 @@
  * bounded by what the diff looks ahead. Optionally folds polls: a read equal (by key) to the
  * read before it becomes part of that item (`repeat`).
  */
-import { InputError, MAX_LINE, forEachLine, inputName, openInput, parseEventLine, type Ev } from '@mmio-tools/core';
+import { inputName, type Ev } from '@mmio-tools/core';
 
 export interface Item {
   key: string;
@@ -26,14 +26,20 @@ export class Source {
   private count = 0;
   private last: Item | undefined;
 
-  constructor(path: string, keyOf: (ev: Ev) => string | undefined, collapsePolls: boolean) {
+  /**
+   * `read` reads the input: it calls its first argument for each event in order,
+   * and awaits its second between chunks (where this source pauses once enough
+   * items wait).
+   */
+  constructor(
+    path: string,
+    keyOf: (ev: Ev) => string | undefined,
+    collapsePolls: boolean,
+    read: (onEvent: (ev: Ev) => void, afterChunk: () => Promise<void>) => Promise<unknown>,
+  ) {
     this.file = inputName(path);
-    forEachLine(
-      openInput(path),
-      (raw, line) => {
-        const r = parseEventLine(raw);
-        if (r === undefined) return;
-        if (typeof r === 'string') throw new InputError(r, this.file, line);
+    read(
+      (r) => {
         const key = keyOf(r);
         if (key === undefined) return;
         const last = this.last;
@@ -48,9 +54,6 @@ export class Source {
         this.wake?.();
         this.wake = undefined;
         if (this.items.length - this.pos >= HIGH) await new Promise<void>((r) => (this.resume = r));
-      },
-      (line) => {
-        throw new InputError(`line is longer than ${MAX_LINE} characters`, this.file, line);
       },
     ).then(
       () => this.finish(),

@@ -2,7 +2,7 @@
  * State mode: the value each register was last written with, in A and in B, and which differ.
  * Memory grows with the number of registers written, not the trace length.
  */
-import { readEvents, type Ev } from '@mmio-tools/core';
+import type { Ev } from '@mmio-tools/core';
 import { whereOf } from './key.js';
 
 export interface Last {
@@ -16,9 +16,9 @@ export interface Last {
 }
 
 /** Last written value per register (dev, region, name, offset-or-addr). */
-export async function lastWrites(path: string, ignored: (ev: Ev) => boolean): Promise<Map<string, Last>> {
+export async function lastWrites(read: (onEvent: (ev: Ev) => void) => Promise<unknown>, ignored: (ev: Ev) => boolean): Promise<Map<string, Last>> {
   const regs = new Map<string, Last>();
-  await readEvents([path], (ev) => {
+  await read((ev) => {
     if (ev.type !== 'write' || ignored(ev)) return;
     const at = whereOf(ev)!;
     const key = `${ev.dev ?? ''}\u0001${ev.region ?? ''}\u0001${ev.name ?? ''}\u0001${at}`;

@@ -1,2 +1,1 @@
 export * from './filter.js';
-export * from './options.js';

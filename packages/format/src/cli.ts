@@ -1,4 +1,5 @@
-import { InputError, LineWriter, UsageError, cliParser, readEvents, spoolStdin, warn, warnInvalid } from '@mmio-tools/core';
+import { InputError, LineWriter, Selection, UsageError, cliParser, parseSelectOptions, selectorOptions, selects, spoolStdin, warn, warnInvalid, type Ev } from '@mmio-tools/core';
+import { inputOptions, inputOptionsOf, readInputs } from '@mmio-tools/parse';
 import { MmiotraceLayout, MmiotraceWriter, parseBaseOption } from './mmiotrace.js';
 import { qemuLine } from './qemu.js';
 import { csvHeader, csvRow, textLine } from './table.js';
@@ -23,21 +24,23 @@ function checkPrintable(ev: Record<string, unknown>, to: string, file: string, l
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const args = await cliParser(TOOL, argv)
-    .usage(
-      '$0 --to FORMAT [options] [file ...]\n\n' +
-        'Write v1 events (from mmio-parse) back as text: a Linux mmiotrace log (for envytools\n' +
-        'demmio and other mmiotrace readers), QEMU log-backend trace lines, CSV, or aligned\n' +
-        'columns for reading. No file or - reads stdin.',
-    )
-    .option('to', { alias: 't', choices: TARGETS, demandOption: true, describe: 'output format' })
+  const args = await inputOptions(
+    selectorOptions(
+      cliParser(TOOL, argv).usage(
+        '$0 --to FORMAT [options] [file ...]\n\n' +
+          'Write v1 events (or a raw trace) back as text: a Linux mmiotrace log (for envytools\n' +
+          'demmio and other mmiotrace readers), QEMU log-backend trace lines, CSV, or aligned\n' +
+          'columns for reading. No file or - reads stdin.',
+      ),
+    ),
+  )
+    .option('to', { choices: TARGETS, demandOption: true, describe: 'output format' })
     .option('base', {
       type: 'string',
       requiresArg: true,
       describe: 'mmiotrace: physical base of a region, DEV:REGION=ADDR (0000:03:00.0:2=0xf0000000); may repeat',
     })
     .option('header', { type: 'boolean', default: true, describe: 'csv: print the header row (--no-header to leave it out)' })
-    .option('skip-invalid', { type: 'boolean', default: false, describe: 'skip invalid lines with one warning (default: fail)' })
     .example('mmio-parse vfio.log | $0 --to mmiotrace > vfio.mmiotrace', 'a VFIO trace for envytools demmio')
     .example('mmio-parse trace.log | mmio-annotate --regs regs.json | $0 --to text | less', 'read a trace with register names')
     .parseAsync();
@@ -50,7 +53,14 @@ export async function main(argv: string[]): Promise<number> {
   if (bases.length && to !== 'mmiotrace') throw new UsageError('--base only applies to --to mmiotrace');
   const out = new LineWriter(process.stdout);
   const files = (args._ as (string | number)[]).map(String);
-  const opts = { skipInvalid: args.skipInvalid, afterChunk: () => out.flushIfFull() };
+  const select = parseSelectOptions(args as Record<string, unknown>);
+  /** The selection, new for each pass over the input: an event passes or not. */
+  const selected = (): ((ev: Ev) => boolean) => {
+    if (!selects(select)) return () => true;
+    const s = new Selection(select);
+    return (ev) => s.pass(ev) !== false;
+  };
+  const io = inputOptionsOf(args, TOOL, () => out.flushIfFull());
   let left = 0;
 
   if (to === 'mmiotrace') {
@@ -66,17 +76,20 @@ export async function main(argv: string[]): Promise<number> {
       }
       const layout = new MmiotraceLayout(bases);
       try {
-        await readEvents(paths, (ev) => layout.scan(ev), { skipInvalid: args.skipInvalid, names });
+        const pass1 = selected();
+        await readInputs(paths, (ev) => pass1(ev) && layout.scan(ev), { ...io, afterChunk: undefined, names });
       } catch (e) {
         // The layout of what comes before a bad line: the second pass writes that much, then meets the same error.
         if (!(e instanceof InputError)) throw e;
       }
       const writer = new MmiotraceWriter(layout);
       for (const l of writer.header()) out.line(l);
-      const res = await readEvents(paths, (ev, _raw, line, file) => {
+      const pass2 = selected();
+      const res = await readInputs(paths, (ev, _raw, line, file) => {
+        if (!pass2(ev)) return;
         checkPrintable(ev, 'mmiotrace', file, line);
         for (const l of writer.write(ev, file, line)) out.line(l);
-      }, { ...opts, names });
+      }, { ...io, names });
       warnInvalid(TOOL, res);
       for (const [why, n] of layout.unplaceable) warn(TOOL, `left out ${n} access${n === 1 ? '' : 'es'} mmiotrace cannot show (${why})`);
       for (const [type, n] of writer.left) warn(TOOL, `left out ${n} "${type}" event${n === 1 ? '' : 's'} (no mmiotrace line for them)`);
@@ -88,12 +101,14 @@ export async function main(argv: string[]): Promise<number> {
   }
 
   if (to === 'csv' && args.header) out.line(csvHeader());
-  const res = await readEvents(files, (ev, _raw, line, file) => {
+  const pass = selected();
+  const res = await readInputs(files, (ev, _raw, line, file) => {
+    if (!pass(ev)) return;
     if (to === 'qemu') checkPrintable(ev, 'QEMU trace', file, line);
     const l = to === 'qemu' ? qemuLine(ev) : to === 'csv' ? csvRow(ev) : textLine(ev);
     if (l === undefined) left++;
     else out.line(l);
-  }, opts);
+  }, io);
   warnInvalid(TOOL, res);
   if (left > 0) warn(TOOL, `left out ${left} event${left === 1 ? '' : 's'} that ${to === 'csv' ? 'are not accesses' : 'QEMU has no trace event for'}`);
   await out.flush();

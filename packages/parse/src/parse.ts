@@ -1,7 +1,7 @@
 import { InputError, MAX_LINE, forEachLine, peekInput, type MmioEvent } from '@mmio-tools/core';
 import { MalformedLine, SKIP, excerpt, type LineResult } from './common.js';
 import { MmiotraceParser, looksLikeMmiotrace } from './mmiotrace.js';
-import { accessLine, lineNote, parseQemuLine } from './qemu.js';
+import { accessEvent, accessLine, lineNote, parseQemuLine } from './qemu.js';
 import { decodeSimpleTrace, isSimpleTrace } from './simpletrace.js';
 
 export const FORMATS = ['auto', 'qemu', 'mmiotrace', 'simple'] as const;
@@ -129,14 +129,26 @@ export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink
       inQemuEvent = false;
       return;
     }
-    if (text !== undefined && !cut) {
-      const json = accessLine(line, lineNo, fileField);
-      if (json !== undefined) {
-        flush();
-        inQemuEvent = false;
-        stats.events++;
-        text(json);
-        return;
+    if (qemu && !cut) {
+      if (text !== undefined) {
+        const json = accessLine(line, lineNo, fileField);
+        if (json !== undefined) {
+          flush();
+          inQemuEvent = false;
+          stats.events++;
+          text(json);
+          return;
+        }
+      } else if (opts.file === undefined) {
+        // Objects for a tool that reads the trace itself: the same fast path, no text.
+        const ev = accessEvent(line, lineNo);
+        if (ev !== undefined) {
+          flush();
+          inQemuEvent = false;
+          stats.events++;
+          sink.event(ev);
+          return;
+        }
       }
     }
     const c0 = line.charCodeAt(0);

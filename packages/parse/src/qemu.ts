@@ -344,31 +344,60 @@ function fastTime(tid: string | undefined, plain: string | undefined, t: string 
 }
 
 /**
+ * The fast path's match of a line of the common shape above, or null for any
+ * other line, and for a value or place that cannot be (parseQemuLine words the
+ * error). Groups: 1 tid, 2 or 3 time; write 4 dev, 5 region, 6 offset, 7 value,
+ * 8 width; read 9 dev, 10 region, 11 offset, 12 width, 13 value; memory 14 type,
+ * 15 cpu, 16 mr, 17 addr, 18 value, 19 width, 20 name.
+ */
+function fastMatch(line: string): RegExpExecArray | null {
+  const m = FAST.exec(line);
+  if (m === null) return null;
+  if (m[4] !== undefined) return accessProblem(+m[8]!, m[7]!, m[6], undefined) === undefined ? m : null;
+  if (m[9] !== undefined) return accessProblem(+m[12]!, m[13]!, m[11], undefined) === undefined ? m : null;
+  return accessProblem(+m[19]!, m[18]!, undefined, m[17]) === undefined ? m : null;
+}
+
+/**
  * The NDJSON line of one QEMU access line of the common shape above (with
  * `line` set to `lineNo`, and `file`, the `,"file":…` member or ''), exactly as
  * stringifyEvent writes the event that parseQemuLine reads; undefined for any
- * other line, and for a value or place that cannot be (parseQemuLine words
- * the error). One template per event: caching the text of fields that repeat
+ * other line. One template per event: caching the text of fields that repeat
  * made it slower.
  */
 export function accessLine(line: string, lineNo: number, file = ''): string | undefined {
-  const m = FAST.exec(line);
+  const m = fastMatch(line);
   if (m === null) return undefined;
-  // Groups: 1 tid, 2 or 3 time; write 4 dev, 5 region, 6 offset, 7 value, 8 width;
-  // read 9 dev, 10 region, 11 offset, 12 width, 13 value;
-  // memory 14 type, 15 cpu, 16 mr, 17 addr, 18 value, 19 width, 20 name.
+  const time = fastTime(m[1], m[2], m[3]);
   if (m[4] !== undefined) {
-    if (accessProblem(+m[8]!, m[7]!, m[6], undefined) !== undefined) return undefined;
-    const time = fastTime(m[1], m[2], m[3]);
     return `{"type":"write","src":"vfio","dev":"${normalizeDev(m[4])}","region":${m[5]},"offset":"${m[6]}","width":${m[8]},"value":"${m[7]}"${file}${time},"line":${lineNo}}`;
   }
   if (m[9] !== undefined) {
-    if (accessProblem(+m[12]!, m[13]!, m[11], undefined) !== undefined) return undefined;
-    const time = fastTime(m[1], m[2], m[3]);
     return `{"type":"read","src":"vfio","dev":"${normalizeDev(m[9])}","region":${m[10]},"offset":"${m[11]}","width":${m[12]},"value":"${m[13]}"${file}${time},"line":${lineNo}}`;
   }
-  if (accessProblem(+m[19]!, m[18]!, undefined, m[17]) !== undefined) return undefined;
-  const time = fastTime(m[1], m[2], m[3]);
   const name = m[20] === undefined ? '' : `,"name":"${m[20]}"`;
   return `{"type":"${m[14]}","src":"memory"${name},"addr":"${m[17]}","width":${m[19]},"value":"${m[18]}","cpu":${m[15]},"mr":"${m[16]}"${file}${time},"line":${lineNo}}`;
+}
+
+/** The time of a fast-path match as parseQemuLine reads it (undefined without a prefix). */
+function fastSeconds(m: RegExpExecArray): number | undefined {
+  if (m[1] === undefined) return undefined;
+  const t = m[2] ?? m[3]!;
+  return decimalNumber(t, 0, t.length);
+}
+
+/**
+ * The event of one QEMU access line of the common shape above, the same object
+ * parseQemuLine reads from it (fields in the same order), built straight from
+ * the fast path's match: for tools that parse a trace in-process and need
+ * objects, not text. Undefined for any other line.
+ */
+export function accessEvent(line: string, lineNo: number): AccessEvent | undefined {
+  const m = fastMatch(line);
+  if (m === null) return undefined;
+  const t = fastSeconds(m);
+  const tid = m[1] === undefined ? undefined : +m[1];
+  if (m[4] !== undefined) return { type: 'write', src: 'vfio', dev: normalizeDev(m[4]), region: +m[5]!, offset: m[6]!, width: +m[8]!, value: m[7]!, t, tid, line: lineNo };
+  if (m[9] !== undefined) return { type: 'read', src: 'vfio', dev: normalizeDev(m[9]), region: +m[10]!, offset: m[11]!, width: +m[12]!, value: m[13]!, t, tid, line: lineNo };
+  return { type: m[14] as 'read' | 'write', src: 'memory', name: m[20], addr: m[17]!, width: +m[19]!, value: m[18]!, cpu: +m[15]!, mr: m[16]!, t, tid, line: lineNo };
 }

@@ -1,18 +1,22 @@
 import { resolve } from 'node:path';
-import { LineWriter, OutputBatch, UsageError, InputError, cliParser, parseNumber, readEvents, stringifyEvent, warn, warnInvalid } from '@mmio-tools/core';
+import { LineWriter, OutputBatch, Selection, UsageError, InputError, cliParser, parseNumber, parseSelectOptions, selectorOptions, selects, stringifyEvent, warn, warnInvalid } from '@mmio-tools/core';
+import { inputOptions, inputOptionsOf, readInputs } from '@mmio-tools/parse';
 import { Replayer, bytesOutside, describeKey, parseOrigin, planImage, splitPath, writeImageTo, type ReplayOptions } from './replay.js';
 
 const TOOL = 'mmio-replay';
 
 export async function main(argv: string[]): Promise<number> {
-  const args = await cliParser(TOOL, argv)
-    .usage(
-      '$0 -o IMAGE [options] [file ...]\n\n' +
-        'Apply the write events of a v1 event stream, in order, to a memory image: width bytes\n' +
-        'of value at offset (or addr) minus the origin. The stream must hold one region\n' +
-        '(dev, region, name) unless --split names one image per region. Prints one NDJSON\n' +
-        'summary per image (path, key, origin, size, writes, written extents).',
-    )
+  const args = await inputOptions(
+    selectorOptions(
+      cliParser(TOOL, argv).usage(
+        '$0 -o IMAGE [options] [file ...]\n\n' +
+          'Apply the write events of a trace or a v1 event stream, in order, to a memory image:\n' +
+          'width bytes of value at offset (or addr) minus the origin. The selected events must\n' +
+          'hold one region (dev, region, name) unless --split names one image per region.\n' +
+          'Prints one NDJSON summary per image (path, key, origin, size, writes, extents).',
+      ),
+    ),
+  )
     .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'image file to write (atomically)' })
     .option('split', { type: 'string', requiresArg: true, describe: "one image per region, named by a template with {dev}, {region}, {name}: 'img-{dev}-{region}.bin'" })
     .option('origin', { type: 'string', default: '0', describe: 'address of image byte 0: a number, first (the first write) or min (the lowest write)' })
@@ -20,8 +24,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('size', { type: 'string', requiresArg: true, describe: 'image size in bytes (default: end of the highest write); bytes past it are dropped' })
     .option('big-endian', { type: 'boolean', default: false, describe: 'store values big-endian (default little-endian)' })
     .option('verify-reads', { type: 'boolean', default: false, describe: 'print reads whose value differs from the image as {"type":"mismatch"} events' })
-    .option('skip-invalid', { type: 'boolean', default: false, describe: 'skip invalid lines with one warning (default: fail)' })
-    .example("mmio-parse trace.log | mmio-filter --dev 03:00.0 --region 2 | $0 -o tcm.bin", 'replay the TCM writes of BAR2')
+    .example('$0 --dev 03:00.0 --region 2 -o tcm.bin trace.log', 'replay the TCM writes of BAR2, straight from the trace')
+    .example("mmio-parse trace.log | mmio-filter --dev 03:00.0 --region 2 | $0 -o tcm.bin", 'the same, as a pipeline')
     .example("mmio-parse trace.log | mmio-filter --type write | $0 --split 'img-{dev}-{region}.bin'", 'one image per region')
     .parseAsync();
   if (!args.output === !args.split) throw new UsageError('give exactly one of -o IMAGE or --split TEMPLATE');
@@ -40,10 +44,14 @@ export async function main(argv: string[]): Promise<number> {
     out.line(stringifyEvent({ type: 'mismatch', ...rest, image }));
   });
   const files = (args._ as (string | number)[]).map(String);
-  const res = await readEvents(files, (ev, _raw, line, file) => replayer.feed(ev, file, line), {
-    skipInvalid: args.skipInvalid,
-    afterChunk: () => out.flushIfFull(),
-  });
+  const select = parseSelectOptions(args as Record<string, unknown>);
+  const selection = selects(select) ? new Selection(select) : undefined;
+  const io = inputOptionsOf(args, TOOL, () => out.flushIfFull());
+  const res = await readInputs(
+    files,
+    selection ? (ev, _raw, line, file) => selection.pass(ev) === 'select' && replayer.feed(ev, file, line) : (ev, _raw, line, file) => replayer.feed(ev, file, line),
+    io,
+  );
   warnInvalid(TOOL, res);
   const slots = [...replayer.slots.values()];
   if (slots.length === 0) throw new InputError('no write events in the input: no image written');

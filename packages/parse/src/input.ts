@@ -1,0 +1,189 @@
+/**
+ * The one place that reads a tool's inputs: NDJSON events, or a raw trace in
+ * any format mmio-parse reads, parsed in-process with the same parser and the
+ * same options. Every tool that reads events reads its inputs here, so
+ * `mmio-replay --dev 03:00.0 --region 2 -o tcm.bin trace.log` needs no
+ * mmio-parse, and `mmio-parse trace.log | mmio-replay …` works as before.
+ */
+import type { Argv } from 'yargs';
+import {
+  LineSplitter,
+  UsageError,
+  inputName,
+  openInput,
+  parseEventLine,
+  peekInput,
+  readEventChunks,
+  warn,
+  type Ev,
+  type OnEvent,
+  type ReadEventsResult,
+} from '@mmio-tools/core';
+import { parseTextParallel } from './parallel.js';
+import { isSimpleInput, parseTrace, type Format, type ParseOptions } from './parse.js';
+import { looksLikeMmiotrace } from './mmiotrace.js';
+import { parseQemuLine } from './qemu.js';
+
+export const INPUT_FORMATS = ['auto', 'ndjson', 'qemu', 'mmiotrace', 'simple'] as const;
+export type InputFormat = (typeof INPUT_FORMATS)[number];
+
+export interface InputOptions {
+  /** auto: NDJSON when the input starts with `{`, else a trace (detected as mmio-parse does). */
+  format: InputFormat;
+  /** Trace lines that are not trace output are errors. */
+  strict: boolean;
+  /** Invalid NDJSON lines and malformed trace lines are skipped with one warning (mmio-parse --lenient). */
+  skipInvalid: boolean;
+  /** Other QEMU events become `event` events. */
+  all: boolean;
+  /** Threads that parse a large text trace. */
+  jobs: number;
+  /** Runs between input chunks: await the output's backpressure here. */
+  afterChunk?: () => Promise<void> | void;
+  /** The tool, for the warnings it prints (lines skipped, regions mmapped). */
+  tool: string;
+  /** Names to show in messages for some paths (a spooled copy of stdin, say). */
+  names?: Map<string, string>;
+}
+
+export interface InputResult extends ReadEventsResult {
+  /** Inputs read as traces. */
+  traces: number;
+}
+
+/** Bytes looked at to tell NDJSON from a trace. */
+const PEEK = 1 << 14;
+
+/**
+ * Is this start of an input (undefined: empty) NDJSON under --format? The first
+ * line that is either decides: one that starts with `{` is NDJSON, one that
+ * mmio-parse reads (a QEMU event, an mmiotrace record, the ftrace header) or a
+ * simpletrace header is a trace. An input with neither is read as NDJSON, whose
+ * errors say what is wrong with its first line.
+ */
+function isNdjson(format: InputFormat, head: Buffer | undefined, final: boolean): boolean | undefined {
+  if (format === 'ndjson') return true;
+  if (format !== 'auto') return false;
+  if (head === undefined) return true;
+  if (head.length < 24 && !final) return undefined;
+  if (isSimpleInput('auto', head)) return false;
+  const text = head.toString('utf8').replace(/^\ufeff/, '');
+  const lines = text.split('\n');
+  if (!final) lines.pop(); // the last line may go on in the next chunk
+  for (const raw of lines) {
+    const line = raw.trim();
+    if (line.length === 0) continue;
+    if (line.startsWith('{')) return true;
+    if (line.startsWith('#') || looksLikeMmiotrace(line)) return false;
+    try {
+      if (parseQemuLine(line, false) !== undefined) return false;
+    } catch {
+      return false; // a known QEMU event, malformed: a trace
+    }
+  }
+  return final ? true : undefined;
+}
+
+/** Read the start of an input until it tells NDJSON from a trace (or PEEK bytes): the answer and all the chunks. */
+async function detect(format: InputFormat, input: AsyncIterable<Buffer>): Promise<{ ndjson: boolean; head: Buffer | undefined; chunks: AsyncIterable<Buffer> }> {
+  const { head: first, chunks } = await peekInput(input, 24);
+  let ndjson = isNdjson(format, first, first === undefined || first.length >= PEEK);
+  if (ndjson !== undefined || first === undefined) return { ndjson: ndjson ?? true, head: first, chunks };
+  // Undecided: read on, a chunk at a time.
+  const it = chunks[Symbol.asyncIterator]();
+  let head = Buffer.alloc(0);
+  let done = false;
+  while (ndjson === undefined) {
+    const r = await it.next();
+    if (r.done) done = true;
+    else head = Buffer.concat([head, r.value]);
+    ndjson = isNdjson(format, head, done || head.length >= PEEK);
+  }
+  const held = head;
+  const rest = (async function* () {
+    if (held.length) yield held;
+    if (done) return;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  })();
+  return { ndjson, head: held.length ? held : first, chunks: rest };
+}
+
+const MAX_WARNINGS = 20;
+
+/**
+ * Read every input in order (`-` is stdin; gzip is detected): NDJSON events as
+ * they are, raw traces parsed. `onEvent` gets each event with its NDJSON line
+ * (undefined for a trace's events), its line and its file. Errors name the
+ * file and line; warnings go to stderr as mmio-parse prints them.
+ */
+export async function readInputs(paths: string[], onEvent: OnEvent, o: InputOptions): Promise<InputResult> {
+  const res: InputResult = { events: 0, invalid: 0, traces: 0 };
+  let warnings = 0;
+  const said = new Set<string>();
+  const onWarn = (m: string, once?: string) => {
+    if (once !== undefined) {
+      if (!said.has(once)) warn(o.tool, m);
+      said.add(once);
+    } else if (++warnings <= MAX_WARNINGS) warn(o.tool, m);
+  };
+  for (const path of paths.length ? paths : ['-']) {
+    const file = o.names?.get(path) ?? inputName(path);
+    const { ndjson, head, chunks } = await detect(o.format, openInput(path, o.jobs > 1 ? 1 << 20 : 1 << 16));
+    if (ndjson) {
+      await readEventChunks(chunks, file, onEvent, { skipInvalid: o.skipInvalid, afterChunk: o.afterChunk }, res);
+      continue;
+    }
+    res.traces++;
+    const format = (o.format === 'auto' ? 'auto' : o.format) as Format;
+    const po: ParseOptions = { format, all: o.all, strict: o.strict, lenient: o.skipInvalid };
+    const event = (ev: Ev) => {
+      res.events++;
+      onEvent(ev, undefined, ev.line as number, file);
+    };
+    let stats;
+    if (o.jobs <= 1 || isSimpleInput(format, head)) {
+      stats = await parseTrace(chunks, file, po, { event: event as (ev: unknown) => void, warn: onWarn, afterChunk: o.afterChunk });
+    } else {
+      // The threads write NDJSON, read back here: the same events.
+      const lines = new LineSplitter((raw) => {
+        const r = parseEventLine(raw);
+        if (r !== undefined && typeof r !== 'string') event(r);
+      });
+      stats = await parseTextParallel(chunks, file, po, {
+        write: async (d) => {
+          lines.push(Buffer.from(d.buffer, d.byteOffset, d.byteLength));
+          await o.afterChunk?.();
+        },
+        warn: onWarn,
+      }, { jobs: o.jobs });
+      lines.end();
+    }
+    if (stats.unrecognised > 0) warn(o.tool, `${file}: skipped ${stats.unrecognised} unrecognised line${stats.unrecognised === 1 ? '' : 's'} (first at line ${stats.firstUnrecognised})`);
+  }
+  if (warnings > MAX_WARNINGS) warn(o.tool, `${warnings - MAX_WARNINGS} more warnings not shown`);
+  return res;
+}
+
+const GROUP = 'Input (NDJSON events, or a raw trace parsed as mmio-parse does):';
+
+/** Declare the input options on a yargs parser, with one meaning for the whole family. */
+export function inputOptions<T>(y: Argv<T>): Argv<T> {
+  return y
+    .option('format', { alias: 'f', choices: INPUT_FORMATS, default: 'auto' as InputFormat, describe: 'input format; auto: NDJSON when an input starts with {, else a trace detected from its content', group: GROUP })
+    .option('strict', { type: 'boolean', default: false, describe: 'traces: lines that are not trace output are errors (default: skip and count them)', group: GROUP })
+    .option('skip-invalid', { alias: 'lenient', type: 'boolean', default: false, describe: 'skip invalid lines (malformed trace lines) with a warning instead of failing', group: GROUP })
+    .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'traces: also read every other QEMU event as {"type":"event"}', group: GROUP })
+    .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'threads that parse a large text trace (up to 16)', group: GROUP }) as unknown as Argv<T>;
+}
+
+/** The input options from parsed arguments. */
+export function inputOptionsOf(args: Record<string, unknown>, tool: string, afterChunk?: () => Promise<void> | void): InputOptions {
+  const jobs = args.jobs as number;
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError('--jobs: expected a whole number of threads, 1 or more');
+  return { format: args.format as InputFormat, strict: Boolean(args.strict), skipInvalid: Boolean(args.skipInvalid), all: Boolean(args.all), jobs: Math.min(jobs, 16), afterChunk, tool };
+}
+
