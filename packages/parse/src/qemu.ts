@@ -366,6 +366,20 @@ function fastMatch(line: string): RegExpExecArray | null {
  * made it slower.
  */
 export function accessLine(line: string, lineNo: number, file = ''): string | undefined {
+  const v = VFIO_FAST.exec(line);
+  if (v !== null) {
+    // Groups as in vfioScan.
+    const write = v[3] !== undefined;
+    const offset = write ? v[5]! : v[10]!;
+    const value = write ? v[6]! : v[12]!;
+    const w = write ? v[7]! : v[11]!;
+    const width = w.charCodeAt(0) - 48;
+    if (value.length - 2 <= width * 2 && (offset.length < 18 || accessProblem(width, value, offset, undefined) === undefined)) {
+      const time = v[1] === undefined ? '' : `,"t":${plainTime(v[2]!) ? v[2] : numberText(decimalNumber(v[2]!, 0, v[2]!.length))},"tid":${v[1]}`;
+      const dev = normalizeDev(write ? v[3]! : v[8]!);
+      return `{"type":"${write ? 'write' : 'read'}","src":"vfio","dev":"${dev}","region":${write ? v[4] : v[9]},"offset":"${offset}","width":${w},"value":"${value}"${file}${time},"line":${lineNo}}`;
+    }
+  }
   const m = fastMatch(line);
   if (m === null) return undefined;
   const time = fastTime(m[1], m[2], m[3]);
@@ -386,6 +400,47 @@ function fastSeconds(m: RegExpExecArray): number | undefined {
   return decimalNumber(t, 0, t.length);
 }
 
+/*
+ * The fastest path, for the line nearly every VFIO trace is made of:
+ * `[TID@SEC.USEC:]vfio_region_write  (DEV:regionN+0xOFF, 0xVAL, W)` and its
+ * read: one expression for the two, with fewer captures than FAST (whose
+ * captures cost more than its match). It accepts what FAST accepts or less;
+ * anything else goes to fastMatch (a test holds the two to each other).
+ */
+const VFIO_FAST = new RegExp(
+  `^(?:${C_INT}@((?:0|[1-9]\\d{0,14})\\.\\d+):)?vfio_region_(?:write  \\((${C_TEXT}+?):region${C_INT}\\+${C_HEX}, ${C_HEX}, ([1248])\\)|read  \\((${C_TEXT}+?):region${C_INT}\\+${C_HEX}, ([1248])\\) = ${C_HEX})$`,
+);
+
+/** Is a time (canonical digits `SEC.FRAC`) one that JSON prints as it is written (see C_TIME)? */
+function plainTime(t: string): boolean {
+  const p = t.indexOf('.');
+  const frac = t.length - p - 1;
+  return frac >= 1 && frac <= 6 && t.charCodeAt(t.length - 1) !== 48 && (p <= 9 || (p === 10 && t.charCodeAt(0) <= 51));
+}
+
+/** The last device name read and its text: accesses come in long runs to one device. */
+let scanDevText = '';
+let scanDev = '';
+
+function vfioScan(line: string, lineNo: number): AccessEvent | undefined {
+  const m = VFIO_FAST.exec(line);
+  if (m === null) return undefined;
+  // Groups: 1 tid, 2 time; write 3 dev, 4 region, 5 offset, 6 value, 7 width; read 8 dev, 9 region, 10 offset, 11 width, 12 value.
+  const write = m[3] !== undefined;
+  const devText = write ? m[3]! : m[8]!;
+  const offset = write ? m[5]! : m[10]!;
+  const value = write ? m[6]! : m[12]!;
+  const width = (write ? m[7]! : m[11]!).charCodeAt(0) - 48;
+  if (value.length - 2 > width * 2 || (offset.length === 18 && accessProblem(width, value, offset, undefined) !== undefined)) return undefined;
+  if (devText !== scanDevText) {
+    scanDevText = devText;
+    scanDev = normalizeDev(devText);
+  }
+  const t = m[2] === undefined ? undefined : decimalNumber(m[2], 0, m[2].length);
+  const tid = m[1] === undefined ? undefined : +m[1];
+  return { type: write ? 'write' : 'read', src: 'vfio', dev: scanDev, region: +(write ? m[4]! : m[9]!), offset, width, value, t, tid, line: lineNo };
+}
+
 /**
  * The event of one QEMU access line of the common shape above, the same object
  * parseQemuLine reads from it (fields in the same order), built straight from
@@ -393,6 +448,8 @@ function fastSeconds(m: RegExpExecArray): number | undefined {
  * objects, not text. Undefined for any other line.
  */
 export function accessEvent(line: string, lineNo: number): AccessEvent | undefined {
+  const v = vfioScan(line, lineNo);
+  if (v !== undefined) return v;
   const m = fastMatch(line);
   if (m === null) return undefined;
   const t = fastSeconds(m);

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { stringifyEvent } from '@mmio-tools/core';
 import { MalformedLine, SKIP } from '../src/common.js';
-import { accessLine, parseQemuLine } from '../src/qemu.js';
+import { accessEvent, accessLine, parseQemuLine } from '../src/qemu.js';
 
 /** The general path's line, or what it says about the line. */
 function general(line: string, lineNo: number, file?: string): string {
@@ -96,6 +96,10 @@ describe('accessLine (the fast path of mmio-parse)', () => {
       fc.property(accessLines, fc.nat(10_000_000), ([line, pieces], lineNo) => {
         const fast = accessLine(line, lineNo);
         if (fast !== undefined) expect(fast).toBe(general(line, lineNo));
+        // The objects of the same fast path (for tools that parse in-process): the same events, the same lines taken.
+        const ev = accessEvent(line, lineNo);
+        expect(ev === undefined).toBe(fast === undefined);
+        if (ev !== undefined) expect(stringifyEvent(ev)).toBe(fast);
         // With a file name, as mmio-parse writes events of several inputs.
         const named = accessLine(line, lineNo, ',"file":"a.log"');
         if (named !== undefined) expect(named).toBe(general(line, lineNo, 'a.log'));

@@ -14,32 +14,94 @@ interface Page {
 
 export class SparseImage {
   private pages = new Map<number, Page>();
-  /** Lowest and highest (exclusive) written addresses. */
-  min: bigint | undefined;
-  max: bigint | undefined;
+  /** Lowest and highest (exclusive) written addresses, and the first: kept as numbers by writeHex, as bigints by write. */
+  private minN: number | undefined;
+  private maxN: number | undefined;
+  private firstN: number | undefined;
+  private minB: bigint | undefined;
+  private maxB: bigint | undefined;
+  private firstB: bigint | undefined;
   writes = 0;
-  first: bigint | undefined;
+
+  /** The lowest written address. */
+  get min(): bigint | undefined {
+    const n = this.minN === undefined ? undefined : BigInt(this.minN);
+    return n === undefined ? this.minB : this.minB === undefined || n < this.minB ? n : this.minB;
+  }
+
+  /** One past the highest written byte. */
+  get max(): bigint | undefined {
+    const n = this.maxN === undefined ? undefined : BigInt(this.maxN);
+    return n === undefined ? this.maxB : this.maxB === undefined || n > this.maxB ? n : this.maxB;
+  }
+
+  /** The address of the first write. */
+  get first(): bigint | undefined {
+    return this.firstN !== undefined ? BigInt(this.firstN) : this.firstB;
+  }
 
   constructor(private readonly fill = 0) {}
+
+  private lastN = -1;
+  private lastPage: Page | undefined;
 
   private page(n: number, create: true): Page;
   private page(n: number, create: false): Page | undefined;
   private page(n: number, create: boolean): Page | undefined {
+    if (n === this.lastN) return this.lastPage;
     let p = this.pages.get(n);
     if (!p && create) {
       p = { data: new Uint8Array(PAGE).fill(this.fill), set: new Uint8Array(PAGE) };
       this.pages.set(n, p);
     }
+    if (p) {
+      this.lastN = n;
+      this.lastPage = p;
+    }
     return p;
+  }
+
+  /**
+   * Store the `width` bytes of a value given as canonical hex text (`0x…`,
+   * digits above the width dropped) at `addr`, a number below 2^53: the hot
+   * path of mmio-replay, with no BigInt and no allocation per write.
+   */
+  writeHex(addr: number, hex: string, width: number, bigEndian: boolean): void {
+    this.writes++;
+    if (this.firstB === undefined && this.firstN === undefined) this.firstN = addr;
+    const end = addr + width;
+    if (this.minN === undefined || addr < this.minN) this.minN = addr;
+    if (this.maxN === undefined || end > this.maxN) this.maxN = end;
+    const pn = Math.floor(addr / PAGE);
+    const off = addr - pn * PAGE;
+    const p = this.page(pn, true);
+    let digits = hex.length; // the digits not used yet are hex[2, digits)
+    for (let i = 0; i < width; i++) {
+      const k = bigEndian ? width - 1 - i : i;
+      let b = 0;
+      if (digits > 2) {
+        b = digit(hex.charCodeAt(digits - 1));
+        if (digits > 3) b |= digit(hex.charCodeAt(digits - 2)) << 4;
+        digits -= 2;
+      }
+      let o = off + k;
+      let q = p;
+      if (o >= PAGE) {
+        q = this.page(pn + 1, true);
+        o -= PAGE;
+      }
+      q.data[o] = b;
+      q.set[o] = 1;
+    }
   }
 
   /** Store `bytes` at `addr`, overwriting what was there. */
   write(addr: bigint, bytes: Uint8Array): void {
     this.writes++;
-    this.first ??= addr;
+    if (this.firstB === undefined && this.firstN === undefined) this.firstB = addr;
     const end = addr + BigInt(bytes.length);
-    if (this.min === undefined || addr < this.min) this.min = addr;
-    if (this.max === undefined || end > this.max) this.max = end;
+    if (this.minB === undefined || addr < this.minB) this.minB = addr;
+    if (this.maxB === undefined || end > this.maxB) this.maxB = end;
     let pn = Number(addr >> PAGE_BITS);
     let off = Number(addr & PAGE_MASK);
     let p = this.page(pn, true);

@@ -64,16 +64,20 @@ export class Replayer {
   private lastFields: [unknown, unknown, unknown, unknown] = [undefined, undefined, undefined, undefined];
   private lastKey = '';
 
+  /** A number origin, for the check that writes lie above it (undefined: first or min, checked when written). */
+  private readonly originN: number | undefined;
+
   constructor(
     private readonly o: ReplayOptions,
     private readonly onMismatch: (ev: Ev, image: string) => void,
-  ) {}
+  ) {
+    this.originN = typeof o.origin === 'bigint' ? (o.origin === 0n ? 0 : -1) : undefined;
+  }
 
   /** Feed one event; non-access events are ignored. */
   feed(ev: Ev, file: string, line: number): void {
     if (ev.type !== 'write' && ev.type !== 'read') return;
     const at = (ev.offset ?? ev.addr) as string;
-    const addr = BigInt(at);
     const width = ev.width as number;
     const f = this.lastFields;
     if (ev.dev !== f[0] || ev.region !== f[1] || ev.name !== f[2] || ev.mr !== f[3] || this.lastKey === '') {
@@ -87,11 +91,18 @@ export class Replayer {
         slot = { image: new SparseImage(this.o.fill), key };
         this.slots.set(key, slot);
       }
+      // Up to 13 hex digits an address is a number below 2^52: the hot path, without BigInt.
+      if (at.length <= 15 && (this.originN === undefined || this.originN === 0)) {
+        slot.image.writeHex(parseInt(at, 16), ev.value as string, width, this.o.bigEndian);
+        return;
+      }
+      const addr = BigInt(at);
       if (typeof this.o.origin === 'bigint' && addr < this.o.origin) {
         throw new InputError(`write at ${at} is below the origin ${toHex(this.o.origin)} (try --origin min)`, file, line);
       }
       slot.image.write(addr, valueBytes(ev.value as string, width, this.o.bigEndian));
     } else if (this.o.verifyReads && slot) {
+      const addr = BigInt(at);
       const held = slot.image.read(addr, width);
       if (held === undefined) return;
       const image = bytesValue(held, this.o.bigEndian);
