@@ -4,7 +4,7 @@
  * recipe, and the seed's own quoted lines replayed as qmap would.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, cpSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, cpSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, jsonLines, run, sh } from './helpers/util.js';
@@ -161,5 +161,34 @@ describe('the shipped example', () => {
     }
     const again = await sh(`make -C ${dir} BIN=${join(ROOT, 'node_modules', '.bin')}/`);
     expect(again.stdout).toContain('Nothing to be done');
+  });
+
+  it('a bad line at 8,000 of the trace fails make and keeps no image, in the one-process recipe and in a pipeline recipe with its pipefail', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'example-bad-'));
+    cpSync(join(ROOT, 'examples', 'bcm43602'), dir, { recursive: true });
+    rmSync(join(dir, 'out'), { recursive: true, force: true }); // made by an earlier make in the work tree
+    const lines = readFileSync(join(dir, 'trace.log'), 'latin1').split('\n');
+    lines[7999] = '493@1581830832.000000:vfio_region_write  (0000:03:00.0:region2+0x10, 0x1, 3)';
+    writeFileSync(join(dir, 'trace.log'), lines.join('\n'), 'latin1');
+    const bin = `BIN=${join(ROOT, 'node_modules', '.bin')}/`;
+    const r = await sh(`make -s -C ${dir} ${bin} out/dev03.tcm.bin`);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('mmio-replay: trace.log:8000: vfio_region_write: width 3 is not 1, 2, 4 or 8');
+    expect(existsSync(join(dir, 'out', 'dev03.tcm.bin'))).toBe(false);
+    // The pipeline form, as users write it: with the Makefile's SHELL and .SHELLFLAGS it fails too.
+    const mk = readFileSync(join(dir, 'Makefile'), 'utf8').replace(
+      /\t\$\(BIN\)mmio-replay --dev \$\(DEV_\$\*\) --region 2 --type write -o \$@ \$< > \$@\.json/,
+      '\t$(BIN)mmio-parse $< | $(BIN)mmio-filter --dev $(DEV_$*) --region 2 --type write | $(BIN)mmio-replay -o $@ > $@.json',
+    );
+    expect(mk).toContain('mmio-parse $< |');
+    writeFileSync(join(dir, 'Makefile'), mk);
+    const p = await sh(`make -s -C ${dir} ${bin} out/dev03.tcm.bin`);
+    expect(p.code).not.toBe(0);
+    expect(existsSync(join(dir, 'out', 'dev03.tcm.bin'))).toBe(false);
+    // Without pipefail (what the example did before), make kept a truncated image.
+    writeFileSync(join(dir, 'Makefile'), mk.replace(/^SHELL .*\n\.SHELLFLAGS .*\n/m, ''));
+    const q = await sh(`make -s -C ${dir} ${bin} out/dev03.tcm.bin`);
+    expect(q.code).toBe(0);
+    expect(existsSync(join(dir, 'out', 'dev03.tcm.bin'))).toBe(true);
   });
 });
