@@ -89,6 +89,10 @@ function timeAll(pipelines, runs = RUNS) {
 const time = (stages, runs = RUNS) => timeAll([stages], runs)[0];
 
 const parse = (file, ...a) => [join(BIN, 'mmio-parse'), ...a, file];
+const oneProcess = (file, out, ...sel) => [join(BIN, 'mmio-replay'), ...sel, '--type', 'write', '-o', out, file];
+/** The seed's C++ qmap (sonals/macbookpro14-3 src/, built by the user): QMAP=path, or qmap on PATH. */
+const QMAP = process.env.QMAP || (spawnSync('sh', ['-c', 'command -v qmap'], { encoding: 'utf8' }).stdout.trim() || undefined);
+if (!QMAP) log('note: qmap is not on PATH and QMAP is not set: the qmap reference is left out (build it from sonals/macbookpro14-3 src/ with cmake -DCMAKE_BUILD_TYPE=Release src && make)');
 const filter = (...a) => [join(BIN, 'mmio-filter'), ...a];
 const replayTo = (out) => [join(BIN, 'mmio-replay'), '-o', out];
 const floorStage = (script, ...a) => [process.execPath, join(ROOT, 'bench', 'floor', script), ...a];
@@ -100,8 +104,9 @@ const real = existsSync(fixtureGz) ? await input('e1000-memops.log', (p) => pipe
 if (!real) log(`note: ${fixtureGz} not found; the real trace is left out`);
 
 const image = join(tmpdir(), `mmio-bench-${process.pid}.bin`);
+const image2 = join(tmpdir(), `mmio-bench-${process.pid}-one.bin`);
 const traces = [
-  { name: 'generated VFIO, 2M lines', file: gen, filterArgs: ['--dev', '0000:03:00.0', '--region', '2'], floor: ['0000:03:00.0', '2'] },
+  { name: 'generated VFIO, 2M lines', file: gen, filterArgs: ['--dev', '0000:03:00.0', '--region', '2'], floor: ['0000:03:00.0', '2'], qmap: true },
   ...(real ? [{ name: 'real e1000 QEMU memory ops, 1.5M lines', file: real, filterArgs: ['--name', 'e1000-mmio'] }] : []),
 ];
 
@@ -120,6 +125,8 @@ for (const tr of traces) {
     [`mmio-parse | mmio-filter ${tr.filterArgs.join(' ')}`, [parse(tr.file), filter(...tr.filterArgs)]],
     ['mmio-parse | mmio-filter | mmio-replay', [parse(tr.file), filter(...tr.filterArgs, '--type', 'write'), replayTo(image)]],
     ['mmio-parse --jobs 2 | mmio-filter | mmio-replay', [parse(tr.file, '--jobs', '2'), filter(...tr.filterArgs, '--type', 'write'), replayTo(image)]],
+    [`mmio-replay ${tr.filterArgs.join(' ')} --type write -o IMAGE (one process)`, [oneProcess(tr.file, image2, ...tr.filterArgs)]],
+    ...(tr.qmap && QMAP ? [['qmap (seed C++, stdout to /dev/null)', [[QMAP, tr.file, join(WORK, 'qmap.bin')]]]] : []),
     // The floor: the same jobs done with nothing but the least work (bench/floor), for the VFIO trace.
     ...(tr.floor
       ? [
@@ -131,8 +138,13 @@ for (const tr of traces) {
   const results = timeAll(named.map(([, stages]) => stages));
   const cases = named.map(([what], i) => [what, results[i]]);
   const awk = results[0];
+  // The one-process image and the pipeline's are the same bytes.
+  tr.sameImage = execFileSync('sh', ['-c', `cmp ${sh(image)} ${sh(image2)} && echo same || echo DIFFERENT`]).toString().trim();
+  log(`  images of the pipeline and the one-process form: ${tr.sameImage}`);
+  const qm = named.findIndex(([what]) => what.startsWith('qmap'));
+  if (qm !== -1) tr.qmapWall = results[qm].wall;
   for (const [what, r] of cases) {
-    rows.push({ trace: tr.name, what, wall: r.wall, mbps: bytes / 1e6 / r.wall, eps: events / r.wall, rss: fmtRss(r.rss), cpu: fmtCpu(r.cpu), cpuSum: r.cpu?.reduce((a, b) => a + b, 0), events, ratio: r.wall / awk.wall });
+    rows.push({ trace: tr.name, what, wall: r.wall, mbps: bytes / 1e6 / r.wall, eps: events / r.wall, rss: fmtRss(r.rss), cpu: fmtCpu(r.cpu), cpuSum: r.cpu?.reduce((a, b) => a + b, 0), events, ratio: r.wall / awk.wall, qmap: tr.qmapWall ? r.wall / tr.qmapWall : undefined });
     log(`  ${what}: ${r.wall.toFixed(2)} s, ${(events / r.wall / 1e6).toFixed(2)} M events/s, CPU ${fmtCpu(r.cpu)} s, RSS ${fmtRss(r.rss)} MB, ${(r.wall / awk.wall).toFixed(2)}× awk`);
   }
 }
@@ -143,8 +155,9 @@ if (!SKIP4X) {
   const gen4 = await input('vfio-8M.log', (p) => writeTrace(p, { lines: 8_000_000 }));
   for (const [name, file] of [['1× (2M lines)', gen], ['4× (8M lines)', gen4]]) {
     const r = time([parse(file), filter('--dev', '0000:03:00.0', '--region', '2', '--type', 'write'), replayTo(image)], 1);
-    scale.push({ name, wall: r.wall, rss: fmtRss(r.rss) });
-    log(`  ${name}: ${r.wall.toFixed(2)} s, RSS ${fmtRss(r.rss)} MB`);
+    const one = time([oneProcess(file, image2, '--dev', '0000:03:00.0', '--region', '2')], 1);
+    scale.push({ name, wall: r.wall, rss: fmtRss(r.rss), oneWall: one.wall, oneRss: fmtRss(one.rss) });
+    log(`  ${name}: ${r.wall.toFixed(2)} s, RSS ${fmtRss(r.rss)} MB; one process ${one.wall.toFixed(2)} s, RSS ${fmtRss(one.rss)} MB`);
   }
 }
 
@@ -176,6 +189,13 @@ for (const [name, gap] of [['dense: 1 MiB of writes in a 1 MiB span', 0], ['spre
   log(`  ${name}: RSS ${fmtRss(r.rss)} MB, image ${statSync(image).size} bytes, ${statSync(image).blocks * 512} on disk`);
 }
 rmSync(image, { force: true });
+rmSync(image2, { force: true });
+
+// Start-up: --version of every tool against bare node, the same number of runs each, taking turns.
+const TOOLS = ['mmio-parse', 'mmio-filter', 'mmio-replay', 'mmio-extract', 'mmio-format', 'mmio-annotate', 'mmio-diff'];
+const startup = timeAll([[[process.execPath, '-e', '']], ...TOOLS.map((t) => [[join(BIN, t), '--version']])], Math.max(RUNS, 9)).map((r) => r.wall);
+const startupHelp = time([[join(BIN, 'mmio-replay'), '--help']], Math.max(RUNS, 9)).wall;
+log(`  start-up: node -e '' ${startup[0].toFixed(3)} s; --version ${startup.slice(1).map((x) => x.toFixed(3)).join(' ')} s; mmio-replay --help ${startupHelp.toFixed(3)} s`);
 
 if (WRITE) {
   const node = process.version;
@@ -184,17 +204,20 @@ if (WRITE) {
   const md = [];
   md.push('## Figures', '');
   md.push(`Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${cpu.length} cores (${cpu[0]?.model.trim()}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${node}, awk = ${awkName}. Median of ${RUNS} runs. CPU is user + system time of each process in pipeline order (all its threads), RSS the peak of each process, in MB.`, '');
-  md.push('| trace | command | wall s | MB/s | access events/s | CPU s | peak RSS MB | time / awk |', '|---|---|---:|---:|---:|---|---|---:|');
-  for (const r of rows) md.push(`| ${r.trace} | \`${r.what.replace(/\|/g, "\\|")}\` | ${r.wall.toFixed(2)} | ${r.mbps.toFixed(0)} | ${Math.round(r.eps).toLocaleString('en-US')} | ${r.cpu} | ${r.rss} | ${r.ratio.toFixed(2)} |`);
+  md.push('| trace | command | wall s | MB/s | access events/s | CPU s | peak RSS MB | time / awk | time / qmap |', '|---|---|---:|---:|---:|---|---|---:|---:|');
+  for (const r of rows) md.push(`| ${r.trace} | \`${r.what.replace(/\|/g, "\\|")}\` | ${r.wall.toFixed(2)} | ${r.mbps.toFixed(0)} | ${Math.round(r.eps).toLocaleString('en-US')} | ${r.cpu} | ${r.rss} | ${r.ratio.toFixed(2)} | ${r.qmap === undefined ? '' : r.qmap.toFixed(2)} |`);
+  md.push('', ...traces.map((t) => `Images of \`mmio-parse | mmio-filter | mmio-replay\` and of the one-process \`mmio-replay\`, ${t.name}: ${t.sameImage}.`));
+  if (!QMAP) md.push('', 'qmap was not on PATH (nor QMAP set) for this run: no qmap figures.');
   // The bound the CPU time puts on a pipeline: its stages cannot run faster than the cores can do their work.
   for (const r of rows.filter((x) => /replay(\.mjs)?$/.test(x.what) && x.cpuSum)) {
     md.push('', `CPU bound, ${r.trace}, \`${r.what}\`: the three stages need ${r.cpuSum.toFixed(2)} s of CPU for ${r.events.toLocaleString('en-US')} access events, so on ${cpu.length} cores the pipeline cannot pass ${Math.round((r.events * cpu.length) / r.cpuSum).toLocaleString('en-US')} events/s however it is scheduled; it reached ${Math.round(r.eps).toLocaleString('en-US')}.`);
   }
   if (scale.length) {
-    md.push('', 'Memory against trace length (`mmio-parse | mmio-filter | mmio-replay`, one run):', '', '| trace | wall s | peak RSS MB |', '|---|---:|---|');
-    for (const s of scale) md.push(`| ${s.name} | ${s.wall.toFixed(2)} | ${s.rss} |`);
+    md.push('', 'Memory against trace length (one run each):', '', '| trace | pipeline wall s | pipeline peak RSS MB | one process wall s | one process peak RSS MB |', '|---|---:|---|---:|---|');
+    for (const s of scale) md.push(`| ${s.name} | ${s.wall.toFixed(2)} | ${s.rss} | ${s.oneWall.toFixed(2)} | ${s.oneRss} |`);
   }
   if (gz) md.push('', `gzip input (real trace): plain ${gz.plain.toFixed(2)} s, gzip-compressed ${gz.packed.toFixed(2)} s, \`gzip -dc\` alone ${gz.zcat.toFixed(2)} s — the compressed file costs ${(gz.packed - gz.plain).toFixed(2)} s more, against ${gz.zcat.toFixed(2)} s for the decompression itself.`);
+  md.push('', `Start-up (median of ${Math.max(RUNS, 9)} runs): \`node -e ''\` ${startup[0].toFixed(3)} s; \`--version\` of ${TOOLS.join(', ')}: ${startup.slice(1).map((x) => x.toFixed(3)).join(', ')} s, at most ${(Math.max(...startup.slice(1)) / startup[0]).toFixed(2)}× node; \`mmio-replay --help\` (loads the whole tool) ${startupHelp.toFixed(3)} s, ${(startupHelp / startup[0]).toFixed(2)}× node.`);
   md.push('', '`mmio-replay` memory (262,144 writes of 4 bytes):', '', '| writes | peak RSS MB | image size | on disk |', '|---|---|---:|---:|');
   for (const s of sparse) md.push(`| ${s.name} | ${s.rss} | ${s.size.toLocaleString('en-US')} | ${s.disk.toLocaleString('en-US')} |`);
   const path = join(ROOT, 'docs', 'performance.md');

@@ -1,4 +1,4 @@
-import { LineWriter, Selection, UsageError, cliParser, parseSelectOptions, selectorOptions, selects, stringifyEvent, warnInvalid } from '@mmio-tools/core';
+import { LineWriter, Selection, UsageError, cliParser, parseSelectOptions, selectorOptions, selects, stringifyEvent, warn, warnInvalid } from '@mmio-tools/core';
 import { inputOptions, inputOptionsOf, readInputs } from '@mmio-tools/parse';
 import { loadRegisters } from './load.js';
 
@@ -18,12 +18,12 @@ export async function main(argv: string[]): Promise<number> {
   )
     .option('regs', { type: 'string', demandOption: true, requiresArg: true, describe: 'register database: rnndb .xml, or .json/.yaml map' })
     .option('domain', { type: 'string', requiresArg: true, describe: 'rnndb domain to use (default: the only one)' })
-    .option('region', { type: 'string', default: '0', describe: 'rnndb: the region (BAR) the domain describes' })
+    .option('bar', { type: 'string', default: '0', describe: 'rnndb: the region (BAR) the domain describes (--region selects events, as in every tool)' })
     .example('mmio-parse trace.log | $0 --regs examples/bcm43602/regs.json | mmio-format --to text', 'read a trace with register names')
     .example('mmio-parse nv.mmiotrace | $0 --regs rnndb/root.xml --domain NV_MMIO | jq -c "select(.reg)"', 'envytools names')
     .parseAsync();
-  if (!/^\d+$/.test(args.region)) throw new UsageError(`--region ${JSON.stringify(args.region)}: expected a region index 0-8`);
-  const regs = loadRegisters(args.regs, { domain: args.domain, region: +args.region });
+  if (!/^\d+$/.test(args.bar)) throw new UsageError(`--bar ${JSON.stringify(args.bar)}: expected a region index 0-8`);
+  const regs = loadRegisters(args.regs, { domain: args.domain, region: +args.bar });
   const out = new LineWriter(process.stdout);
   const files = (args._ as (string | number)[]).map(String);
   const select = parseSelectOptions(args as Record<string, unknown>);
@@ -37,6 +37,7 @@ export async function main(argv: string[]): Promise<number> {
     inputOptionsOf(args, TOOL, () => out.flushIfFull()),
   );
   warnInvalid(TOOL, res);
+  for (const m of selection?.report() ?? []) warn(TOOL, m);
   await out.flush();
   return 0;
 }

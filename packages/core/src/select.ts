@@ -29,6 +29,8 @@ export interface SelectOptions {
   toMark?: string;
   lines?: { from: number; to: number }[];
   invert: boolean;
+  /** The option values as given, for messages. */
+  raw?: Record<string, string[]>;
 }
 
 /** An absolute time, or one relative to the first event's time (`+0.5`). */
@@ -87,7 +89,8 @@ function lineRange(s: string): { from: number; to: number } {
 
 /** Turn raw option values into SelectOptions; bad values are UsageErrors with the reason. */
 export function parseSelectOptions(o: RawOptions): SelectOptions {
-  const opts: SelectOptions = { invert: Boolean(o.invert) };
+  const opts: SelectOptions = { invert: Boolean(o.invert), raw: {} };
+  for (const k of ['dev', 'region', 'name', 'mr']) opts.raw![k] = items(o[k]);
   const types = items(o.type);
   if (types.length) {
     for (const t of types) {
@@ -178,18 +181,71 @@ export class Selection {
   private firstT: number | undefined;
   private windowOpen: boolean;
   private windowDone = false;
+  /** Events selected, and what the input had, for the word on a selector that matched nothing. */
+  selected = 0;
+  private readonly seen = { devs: new Set<string>(), regions: new Set<number>(), names: new Set<string>(), mrs: new Set<string>(), offsets: 0, addrs: 0, marks: 0, accesses: 0 };
+  private readonly hit = { devs: 0, regions: 0, names: 0, mrs: 0, marks: 0 };
 
   constructor(readonly o: SelectOptions) {
     this.windowOpen = o.fromMark === undefined;
+  }
+
+  /** Note what an event has (at most 1,000 values of each kind are kept, for the message). */
+  private lastDev: unknown;
+  private lastRegion: unknown;
+  private note(ev: Ev): void {
+    const s = this.seen;
+    // Runs of one device and region are the rule: only a change is looked up.
+    if (ev.dev !== this.lastDev) {
+      this.lastDev = ev.dev;
+      if (typeof ev.dev === 'string' && s.devs.size < 1000) s.devs.add(ev.dev);
+    }
+    if (ev.region !== this.lastRegion) {
+      this.lastRegion = ev.region;
+      if (typeof ev.region === 'number' && s.regions.size < 1000) s.regions.add(ev.region);
+    }
+    if (typeof ev.name === 'string' && s.names.size < 1000) s.names.add(ev.name);
+    if (typeof ev.mr === 'string' && s.mrs.size < 1000) s.mrs.add(ev.mr);
+    if (ev.type === 'read' || ev.type === 'write') {
+      s.accesses++;
+      if (ev.offset !== undefined) s.offsets++;
+      if (ev.addr !== undefined) s.addrs++;
+    }
+  }
+
+  /**
+   * When nothing was selected: one line per selector that matched no event, naming
+   * what the input does have (`--dev 0:3.0 matched no event (devices in the input:
+   * 0000:00:03.0)`). Empty when something was selected or no selector was given.
+   */
+  report(): string[] {
+    if (this.selected > 0 || !selects(this.o)) return [];
+    const o = this.o;
+    const list = <T>(xs: Set<T>) => (xs.size === 0 ? 'none' : [...xs].slice(0, 8).map(String).join(', ') + (xs.size > 8 ? `, … (${xs.size} in all)` : ''));
+    const out: string[] = [];
+    const raw = (k: string) => (o.raw?.[k] ?? []).join(',');
+    if (o.devs && this.hit.devs === 0) out.push(`--dev ${raw('dev')} matched no event (devices in the input: ${list(this.seen.devs)})`);
+    if (o.regions && this.hit.regions === 0) out.push(`--region ${raw('region')} matched no event (regions in the input: ${list(this.seen.regions)})`);
+    if (o.names && this.hit.names === 0) out.push(`--name ${raw('name')} matched no event (memory-region names in the input: ${list(this.seen.names)})`);
+    if (o.mrs && this.hit.mrs === 0) out.push(`--mr ${raw('mr')} matched no event (MemoryRegion pointers in the input: ${list(this.seen.mrs)})`);
+    if (o.offsets && this.seen.offsets === 0 && this.seen.accesses > 0) out.push('--offset matched no event: the accesses in the input have no region offset, only an absolute address (try --addr)');
+    if (o.addrs && this.seen.addrs === 0 && this.seen.accesses > 0) out.push('--addr matched no event: the accesses in the input have no absolute address, only a region offset (try --offset)');
+    if (o.fromMark !== undefined && this.hit.marks === 0) out.push(`--from-mark ${JSON.stringify(o.fromMark)} matched no mark (${this.seen.marks} mark${this.seen.marks === 1 ? '' : 's'} in the input)`);
+    if (out.length === 0) out.push(`the selectors matched no event (${this.seen.accesses} access${this.seen.accesses === 1 ? '' : 'es'} in the input)`);
+    return out;
   }
 
   /** Does an event that is not context match every selector given? */
   matches(ev: Ev, line: number | undefined): boolean {
     const o = this.o;
     if (o.devs && !(typeof ev.dev === 'string' && o.devs.has(ev.dev))) return false;
+    if (o.devs) this.hit.devs++;
     if (o.regions && !(typeof ev.region === 'number' && o.regions.has(ev.region))) return false;
+    if (o.regions) this.hit.regions++;
     if (o.names && !(typeof ev.name === 'string' && o.names.some((r) => r.test(ev.name as string)))) return false;
+    if (o.names) this.hit.names++;
     if (o.mrs && !(typeof ev.mr === 'string' && o.mrs.has(ev.mr))) return false;
+    if (o.mrs) this.hit.mrs++;
     const width = typeof ev.width === 'number' ? ev.width : 1;
     if (o.offsets && !(typeof ev.offset === 'string' && o.offsets.some((r) => overlaps(r, BigInt(ev.offset as string), width)))) return false;
     if (o.addrs && !(typeof ev.addr === 'string' && o.addrs.some((r) => overlaps(r, BigInt(ev.addr as string), width)))) return false;
@@ -212,7 +268,11 @@ export class Selection {
   pass(ev: Ev): 'select' | 'context' | false {
     const o = this.o;
     if (this.firstT === undefined && typeof ev.t === 'number') this.firstT = ev.t;
-    if (ev.type === 'mark') this.moveWindow(String(ev.text ?? ''));
+    this.note(ev);
+    if (ev.type === 'mark') {
+      this.seen.marks++;
+      this.moveWindow(String(ev.text ?? ''));
+    }
     if (o.types && !o.types.has(ev.type)) return false;
     if (CONTEXT_TYPES.has(ev.type)) {
       if (o.devs && typeof ev.dev === 'string' && !o.devs.has(ev.dev)) return false;
@@ -221,12 +281,17 @@ export class Selection {
     }
     if (!this.windowOpen) return false;
     const line = typeof ev.line === 'number' ? ev.line : undefined;
-    return this.matches(ev, line) === o.invert ? false : 'select';
+    if (this.matches(ev, line) === o.invert) return false;
+    this.selected++;
+    return 'select';
   }
 
   private moveWindow(text: string): void {
     const o = this.o;
-    if (!this.windowOpen && !this.windowDone && o.fromMark !== undefined && text.includes(o.fromMark)) this.windowOpen = true;
+    if (!this.windowOpen && !this.windowDone && o.fromMark !== undefined && text.includes(o.fromMark)) {
+      this.windowOpen = true;
+      this.hit.marks++;
+    }
     else if (this.windowOpen && o.toMark !== undefined && text.includes(o.toMark)) {
       this.windowOpen = false;
       this.windowDone = true;

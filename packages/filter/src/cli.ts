@@ -1,4 +1,4 @@
-import { LineWriter, cliParser, selectorOptions, warnInvalid } from '@mmio-tools/core';
+import { LineWriter, cliParser, selectorOptions, warn, warnInvalid } from '@mmio-tools/core';
 import { inputOptions, inputOptionsOf, readInputs } from '@mmio-tools/parse';
 import { EventFilter, parseFilterOptions } from './filter.js';
 
@@ -30,6 +30,7 @@ export async function main(argv: string[]): Promise<number> {
   filter.end();
   if (args.count) out.line(String(filter.selected));
   warnInvalid(TOOL, res);
+  for (const m of filter.report()) warn(TOOL, m);
   await out.flush();
   return 0;
 }

@@ -30,6 +30,11 @@ export class EventFilter {
     this.selection = new Selection(o);
   }
 
+  /** What to say when the selectors matched nothing (see Selection.report). */
+  report(): string[] {
+    return this.selection.report();
+  }
+
   /** Feed the next event and its raw line (undefined for an event parsed from a trace: it is written when it passes). */
   feed(ev: Ev, raw: string | undefined): void {
     const p = this.selection.pass(ev);

@@ -54,10 +54,11 @@ export async function main(argv: string[]): Promise<number> {
   const out = new LineWriter(process.stdout);
   const files = (args._ as (string | number)[]).map(String);
   const select = parseSelectOptions(args as Record<string, unknown>);
-  /** The selection, new for each pass over the input: an event passes or not. */
+  /** The selection, new for each pass over the input: an event passes or not. The last one made reports. */
+  let last: Selection | undefined;
   const selected = (): ((ev: Ev) => boolean) => {
     if (!selects(select)) return () => true;
-    const s = new Selection(select);
+    const s = (last = new Selection(select));
     return (ev) => s.pass(ev) !== false;
   };
   const io = inputOptionsOf(args, TOOL, () => out.flushIfFull());
@@ -93,6 +94,7 @@ export async function main(argv: string[]): Promise<number> {
       warnInvalid(TOOL, res);
       for (const [why, n] of layout.unplaceable) warn(TOOL, `left out ${n} access${n === 1 ? '' : 'es'} mmiotrace cannot show (${why})`);
       for (const [type, n] of writer.left) warn(TOOL, `left out ${n} "${type}" event${n === 1 ? '' : 's'} (no mmiotrace line for them)`);
+      for (const m of last?.report() ?? []) warn(TOOL, m);
     } finally {
       spool?.remove();
     }
@@ -111,6 +113,7 @@ export async function main(argv: string[]): Promise<number> {
   }, io);
   warnInvalid(TOOL, res);
   if (left > 0) warn(TOOL, `left out ${left} event${left === 1 ? '' : 's'} that ${to === 'csv' ? 'are not accesses' : 'QEMU has no trace event for'}`);
+  for (const m of last?.report() ?? []) warn(TOOL, m);
   await out.flush();
   return 0;
 }

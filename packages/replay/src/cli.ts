@@ -53,6 +53,7 @@ export async function main(argv: string[]): Promise<number> {
     io,
   );
   warnInvalid(TOOL, res);
+  for (const m of selection?.report() ?? []) warn(TOOL, m);
   const slots = [...replayer.slots.values()];
   if (slots.length === 0) throw new InputError('no write events in the input: no image written');
   if (args.output && slots.length > 1) {
