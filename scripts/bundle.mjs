@@ -6,7 +6,7 @@
  * modules, which is most of its start-up time. Run after `tsc -b` (npm run build does both).
  */
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -48,6 +48,8 @@ await Promise.all(
       },
       outfile: join(dir, 'dist', 'bundle.js'),
     });
+    // The jq module, beside each tool (its bin's --jq-path names the folder).
+    cpSync(join(ROOT, 'packages', 'core', 'jq'), join(dir, 'jq'), { recursive: true });
     if (readsTraces(pkg) && pkg !== 'parse') {
       await build({ ...common, entryPoints: [join(ROOT, 'packages', 'parse', 'dist', 'worker.js')], outfile: join(dir, 'dist', 'worker.js') });
     }

@@ -36,9 +36,9 @@ describe('data lost or clobbered', () => {
     const r = await run('mmio-replay', ['--split', join(dir, 'img-{dev}.bin')], `${W0}\n${W2}\n`);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
-      `mmio-replay: --split ${JSON.stringify(join(dir, 'img-{dev}.bin'))} names one file for 2 regions: ${join(dir, 'img-0000:03:00.0.bin')} (dev 0000:03:00.0 region 0; dev 0000:03:00.0 region 2); add a placeholder that tells them apart\n`,
+      `mmio-replay: --split ${JSON.stringify(join(dir, 'img-{dev}.bin'))} names one file for 2 regions: ${join(dir, 'img-0000-03-00.0.bin')} (dev 0000:03:00.0 region 0; dev 0000:03:00.0 region 2); add a placeholder that tells them apart\n`,
     );
-    expect(existsSync(join(dir, 'img-0000:03:00.0.bin'))).toBe(false);
+    expect(existsSync(join(dir, 'img-0000-03-00.0.bin'))).toBe(false);
   });
 
   it('2. | head closing stdout does not cancel the image', async () => {

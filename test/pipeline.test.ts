@@ -61,9 +61,9 @@ describe('bcm43602 bring-up: parse | filter | replay | extract', () => {
     const s = await sh("mmio-parse trace.log | mmio-filter --region 2 | mmio-replay --split 'img-{dev}-{region}.bin'", { cwd: dir });
     expect(s.code).toBe(0);
     const sums = jsonLines(s.stdout);
-    expect(sums.map((x) => x.path)).toEqual(['img-0000:04:00.0-2.bin', 'img-0000:03:00.0-2.bin']);
+    expect(sums.map((x) => x.path)).toEqual(['img-0000-04-00.0-2.bin', 'img-0000-03-00.0-2.bin']);
     expect(sums[1]).toMatchObject({ type: 'image', dev: '0000:03:00.0', region: 2, origin: '0x0' });
-    const img = readFileSync(join(dir, 'img-0000:03:00.0-2.bin'));
+    const img = readFileSync(join(dir, 'img-0000-03-00.0-2.bin'));
     expect(img.readUInt32LE(WIN_NVRAM_TEXT - 4)).toBe(g.nvram.dev03.length);
   });
 

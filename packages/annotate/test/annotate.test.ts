@@ -164,7 +164,7 @@ describe('JSON/YAML register map', () => {
 
 describe('mmio-annotate CLI', () => {
   it('annotates the example trace and passes other lines through unchanged', async () => {
-    const r = await sh('mmio-parse examples/bcm43602/trace.log | mmio-filter --dev 03:00.0 --region 0 --offset 0x1800+8 | mmio-annotate --regs examples/bcm43602/regs.json | mmio-filter -c | mmio-format --to text');
+    const r = await sh('mmio-parse examples/bcm43602/trace.log | mmio-filter --dev 03:00.0 --region 0 --offset 0x1800+8 | mmio-annotate --regs examples/bcm43602/regs.json | mmio-filter --collapse-polls | mmio-format --to text');
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n').slice(0, 6)).toEqual([
       '1581830830.000007  -- region 0 of 0000:03:00.0: size 0x8000, flags 0x7',

@@ -9,6 +9,9 @@ export const VERSION = '0.1.0';
  * A yargs parser set up the way every mmio-tools program wants it: strict
  * options, usage errors thrown as UsageError (exit 2), --help and --version.
  */
+/** -q: no notes on stderr (errors are still printed), as grep -q. */
+let quiet = false;
+
 export function cliParser(tool: string, argv: string[]): Argv {
   return yargs(argv)
     .scriptName(tool)
@@ -16,6 +19,11 @@ export function cliParser(tool: string, argv: string[]): Argv {
     .help('help')
     .alias('help', 'h')
     .version(VERSION)
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no notes on stderr (errors are still printed)' })
+    .middleware((a) => {
+      quiet = Boolean(a.quiet);
+    })
+    .completion('completion', 'print a bash completion script: eval "$(TOOL completion)", or append it to ~/.bashrc'.replace('TOOL', tool))
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .parserConfiguration({ 'camel-case-expansion': true, 'duplicate-arguments-array': true })
     .fail((msg, err) => {
@@ -126,5 +134,5 @@ export function runCli(tool: string, main: (argv: string[]) => Promise<number | 
 
 /** Print a warning line on stderr (one line, whatever the message quotes). */
 export function warn(tool: string, message: string): void {
-  process.stderr.write(`${tool}: ${oneLine(message)}\n`);
+  if (!quiet) process.stderr.write(`${tool}: ${oneLine(message)}\n`);
 }

@@ -13,8 +13,11 @@ export interface Range {
  * empty range.
  */
 export function parseRange(text: string, option: string): Range {
+  // A lone address: the accesses that touch that byte.
+  const one = parseNumber(text);
+  if (one !== undefined) return { start: one, end: one + 1n };
   const m = /^\s*([^+\-\s]+)\s*([+-])\s*([^+\-\s]+)\s*$/.exec(text);
-  if (!m) throw new UsageError(`${option} ${JSON.stringify(text)}: expected START-END or START+LENGTH (hex 0x… or decimal)`);
+  if (!m) throw new UsageError(`${option} ${JSON.stringify(text)}: expected ADDR, START-END or START+LENGTH (hex 0x… or decimal)`);
   const a = parseNumber(m[1]!);
   const b = parseNumber(m[3]!);
   if (a === undefined) throw new UsageError(`${option} ${JSON.stringify(text)}: ${JSON.stringify(m[1])} is not a number`);

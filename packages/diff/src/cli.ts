@@ -22,7 +22,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('mode', { alias: 'm', choices: ['sequence', 'state'] as const, default: 'sequence' as const, describe: 'what to compare' })
     .option('key', { alias: 'k', type: 'string', default: KEY_FIELDS.join(','), describe: `fields that make two accesses equal (offset falls back to addr)` })
     .option('ignore', { alias: 'i', type: 'string', requiresArg: true, describe: 'offset range START-END or START+LEN whose values are not compared (counters, timestamps); may repeat' })
-    .option('collapse-polls', { alias: 'c', type: 'boolean', default: false, describe: 'fold runs of identical consecutive reads into one (their count is not compared)' })
+    .option('collapse-polls', { type: 'boolean', default: false, describe: 'fold runs of identical consecutive reads into one (their count is not compared)' })
     .option('text', { type: 'boolean', default: false, describe: 'print a unified-diff-like view with hex columns instead of NDJSON' })
     .option('context', { alias: 'U', type: 'number', default: 3, describe: '--text: equal accesses shown around each hunk' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing; only the exit status tells' })

@@ -29,13 +29,13 @@ export async function main(argv: string[]): Promise<number> {
           .positional('image', { type: 'string', demandOption: true, describe: 'image file, - for stdin' })
           .option('json', { type: 'boolean', default: false, describe: 'print {"type":"nvram","key","value","offset"} events instead' })
           .option('all', { type: 'boolean', default: false, describe: 'list every candidate run, not only the best one' })
-          .option('min-entries', { type: 'number', default: 3, describe: 'fewest key=value entries that make a run' }),
+          .option('min', { alias: 'min-entries', type: 'number', default: 3, describe: 'fewest key=value entries that make a run' }),
       async (a) => {
         const img = await load(a.image);
-        if (!Number.isInteger(a.minEntries) || a.minEntries < 1) throw new UsageError('--min-entries must be a whole number of at least 1');
-        const runs = findNvramRuns(img, a.minEntries);
+        if (!Number.isInteger(a.min) || a.min < 1) throw new UsageError('--min-entries must be a whole number of at least 1');
+        const runs = findNvramRuns(img, a.min);
         const chosen = a.all ? runs : [bestNvramRun(runs)].filter((r) => r !== undefined);
-        if (chosen.length === 0) throw new InputError(`no NVRAM found (no run of ${a.minEntries} or more NUL-separated key=value entries)`, shown(a.image));
+        if (chosen.length === 0) throw new InputError(`no NVRAM found (no run of ${a.min} or more NUL-separated key=value entries)`, shown(a.image));
         chosen.forEach((run, i) => {
           if (a.json) {
             for (const e of run.entries) {

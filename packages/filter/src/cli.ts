@@ -17,8 +17,8 @@ export async function main(argv: string[]): Promise<number> {
       ),
     ),
   )
-    .option('collapse-polls', { alias: 'c', type: 'boolean', default: false, describe: 'fold runs of identical consecutive reads into one event with "repeat": N' })
-    .option('count', { type: 'boolean', default: false, describe: 'print only the number of selected events (context events not counted)' })
+    .option('collapse-polls', { type: 'boolean', default: false, describe: 'fold runs of identical consecutive reads into one event with "repeat": N' })
+    .option('count', { alias: 'c', type: 'boolean', default: false, describe: 'print only the number of selected events (context events not counted), as grep -c' })
     .example("$0 --dev 03:00.0 --region 2 --offset 0x26c960-0x270000 trace.log", 'the NVRAM writes of seed 000, straight from the trace')
     .example('mmio-parse trace.log | $0 --type write --region 2 --count', 'how many writes to BAR2?')
     .parseAsync();

@@ -131,7 +131,7 @@ describe('--collapse-polls', () => {
 describe('option errors are usage errors with the reason', () => {
   const cases: [Record<string, unknown>, string][] = [
     [{ offset: '0x10-0x5' }, '--offset "0x10-0x5": the range is empty (end must be above start)'],
-    [{ offset: 'lots' }, '--offset "lots": expected START-END or START+LENGTH (hex 0x… or decimal)'],
+    [{ offset: 'lots' }, '--offset "lots": expected ADDR, START-END or START+LENGTH (hex 0x… or decimal)'],
     [{ width: '3' }, '--width "3": must be 1, 2, 4 or 8'],
     [{ type: 'wrte' }, '--type "wrte": not an event type (read, write, device, map, unmap, mark, lost, unknown-op, event, region, mmap, reset, irq)'],
     [{ region: 'bar2' }, '--region "bar2": not a region index (0-5 BARs, 6 ROM, 7 config, 8 VGA)'],

@@ -19,7 +19,7 @@ export async function main(argv: string[]): Promise<number> {
   )
     .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'image file to write (atomically)' })
     .option('split', { type: 'string', requiresArg: true, describe: "one image per region, named by a template with {dev}, {region}, {name}: 'img-{dev}-{region}.bin'" })
-    .option('origin', { type: 'string', default: '0', describe: 'address of image byte 0: a number, first (the first write) or min (the lowest write)' })
+    .option('origin', { type: 'string', default: 'auto', describe: 'address of image byte 0: auto (0 for region offsets; for absolute addresses, the page of the lowest write), a number, first (the first write) or min (the lowest write)' })
     .option('fill', { type: 'string', default: '0x00', describe: 'byte value of never-written bytes' })
     .option('size', { type: 'string', requiresArg: true, describe: 'image size in bytes (default: end of the highest write); bytes past it are dropped' })
     .option('big-endian', { type: 'boolean', default: false, describe: 'store values big-endian (default little-endian)' })

@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import { InputError, UsageError, toHex, writeAtomic } from '@mmio-tools/core';
 import { PAGE, SparseImage, bytesValue, valueBytes } from './image.js';
 
-export type Origin = bigint | 'first' | 'min';
+export type Origin = bigint | 'first' | 'min' | 'auto';
 
 export interface ReplayOptions {
   origin: Origin;
@@ -52,6 +52,8 @@ function keyFields(k: string): RegionKey {
 interface Slot {
   image: SparseImage;
   key: string;
+  /** Its writes gave absolute addresses (no offset): memory-region events. */
+  byAddress?: boolean;
 }
 
 /**
@@ -88,7 +90,7 @@ export class Replayer {
     let slot = this.slots.get(key);
     if (ev.type === 'write') {
       if (!slot) {
-        slot = { image: new SparseImage(this.o.fill), key };
+        slot = { image: new SparseImage(this.o.fill), key, byAddress: ev.offset === undefined };
         this.slots.set(key, slot);
       }
       // Up to 13 hex digits an address is a number below 2^52: the hot path, without BigInt.
@@ -127,7 +129,9 @@ export interface ImageSummary {
 }
 
 /** The origin of an image: a given address, the first write's or the lowest. */
-export function originOf(image: SparseImage, origin: Origin): bigint {
+export function originOf(image: SparseImage, origin: Origin, byAddress = false): bigint {
+  // auto: a region's offsets start at 0; absolute addresses (memory-region events) at the page of the lowest.
+  if (origin === 'auto') return byAddress ? ((image.min ?? 0n) / 4096n) * 4096n : 0n;
   if (origin === 'first') return image.first ?? 0n;
   if (origin === 'min') return image.min ?? 0n;
   return origin;
@@ -136,7 +140,7 @@ export function originOf(image: SparseImage, origin: Origin): bigint {
 /** The summary of an image, and its origin and size (before it is written). */
 export function planImage(slot: Slot, path: string, o: ReplayOptions): ImageSummary & { originN: bigint; sizeN: bigint } {
   const { image } = slot;
-  const origin = originOf(image, o.origin);
+  const origin = originOf(image, o.origin, slot.byAddress);
   if (image.min !== undefined && image.min < origin) {
     throw new InputError(`${describeKey(slot.key)}: a write at ${toHex(image.min)} is below the origin ${toHex(origin)} (the first write's address; try --origin min)`);
   }
@@ -236,8 +240,9 @@ export function bytesOutside(image: SparseImage, origin: bigint, size: bigint): 
  */
 export function fileNamePart(v: string | number | undefined): string {
   if (v === undefined) return 'none';
+  // `:` too: make cannot name a target with it (0000:03:00.0 becomes 0000-03-00.0).
   // eslint-disable-next-line no-control-regex
-  const s = String(v).replace(/[/\\\s\u0000-\u001f\u007f]/g, '_');
+  const s = String(v).replace(/:/g, '-').replace(/[/\\\s\u0000-\u001f\u007f$%*?"'<>|]/g, '_');
   return s.length === 0 || /^\.+$/.test(s) ? s.replace(/\./g, '_') || '_' : s;
 }
 
@@ -249,8 +254,8 @@ export function splitPath(template: string, key: string): string {
 
 /** Parse --origin: a number, `first` or `min`. */
 export function parseOrigin(text: string): Origin {
-  if (text === 'first' || text === 'min') return text;
+  if (text === 'first' || text === 'min' || text === 'auto') return text;
   const t = text.trim();
   if (/^0[xX][0-9a-fA-F]+$/.test(t) || /^\d+$/.test(t)) return BigInt(t);
-  throw new UsageError(`--origin ${JSON.stringify(text)}: expected an address (hex 0x… or decimal), first or min`);
+  throw new UsageError(`--origin ${JSON.stringify(text)}: expected an address (hex 0x… or decimal), auto, first or min`);
 }

@@ -94,9 +94,9 @@ describe('replay', () => {
   });
 
   it('--split names and --origin parsing', () => {
-    expect(splitPath('img-{dev}-{region}-{name}.bin', JSON.stringify(['0000:03:00.0', 2, null]))).toBe('img-0000:03:00.0-2-none.bin');
+    expect(splitPath('img-{dev}-{region}-{name}.bin', JSON.stringify(['0000:03:00.0', 2, null]))).toBe('img-0000-03-00.0-2-none.bin');
     expect(parseOrigin('0x180000')).toBe(0x180000n);
     expect(parseOrigin('first')).toBe('first');
-    expect(() => parseOrigin('start')).toThrow('--origin "start": expected an address (hex 0x… or decimal), first or min');
+    expect(() => parseOrigin('start')).toThrow('--origin "start": expected an address (hex 0x… or decimal), auto, first or min');
   });
 });
