@@ -53,6 +53,19 @@ describe('one dialect of flags', () => {
     expect(jsonLines(r.stdout)[0]).toMatchObject({ origin: '0xfebc0000', size: '0x5824' });
   });
 
+  it('mmio-diff: one device at two PCI addresses (--map-dev), and --mode state honours --key', async () => {
+    const MMIO = join(FIXTURES, 'mmiotrace.log');
+    const plain = await run('mmio-diff', ['--mode', 'state', '--region', '0', VFIO, MMIO]);
+    expect(jsonLines(plain.stdout).every((e) => e.diff !== 'changed')).toBe(true);
+    const mapped = await run('mmio-diff', ['--mode', 'state', '--region', '0', '--map-dev', '00:03.0=00:02.0', VFIO, MMIO]);
+    const changed = jsonLines(mapped.stdout).filter((e) => e.diff === 'changed');
+    expect(changed[0]).toMatchObject({ dev: '0000:00:02.0', offset: '0x0', a: '0x40340240', b: '0x40140240' });
+    const keyed = await run('mmio-diff', ['--mode', 'state', '--region', '0', '--key', 'offset', VFIO, MMIO]);
+    expect(jsonLines(keyed.stdout).filter((e) => e.diff === 'changed').map((e) => [e.offset, e.a, e.b])).toEqual(changed.map((e) => [e.offset, e.a, e.b]));
+    const seq = await run('mmio-diff', ['--region', '0', '--map-dev', '00:03.0=00:02.0', VFIO, MMIO]);
+    expect(jsonLines(seq.stdout)[0]).toMatchObject({ type: 'hunk', a_start: 11947 });
+  });
+
   it('shell completion from yargs', async () => {
     const r = await run('mmio-filter', ['completion']);
     expect(r.code).toBe(0);

@@ -1,4 +1,4 @@
-import { LineWriter, Selection, UsageError, cliParser, parseSelectOptions, selectorOptions, selects, stringifyEvent, type Ev } from '@mmio-tools/core';
+import { LineWriter, Selection, UsageError, canonicalDev, cliParser, parseSelectOptions, selectorOptions, selects, stringifyEvent, type Ev } from '@mmio-tools/core';
 import { inputOptions, inputOptionsOf, readInputs } from '@mmio-tools/parse';
 import { textLine } from '@mmio-tools/format';
 import { KEY_FIELDS, isIgnored, keyer, parseIgnore, parseKey } from './key.js';
@@ -26,6 +26,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('text', { type: 'boolean', default: false, describe: 'print a unified-diff-like view with hex columns instead of NDJSON' })
     .option('context', { alias: 'U', type: 'number', default: 3, describe: '--text: equal accesses shown around each hunk' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing; only the exit status tells' })
+    .option('map-dev', { type: 'string', requiresArg: true, describe: 'A=B: read device A as device B, in both inputs (one card seen at two PCI addresses); may repeat' })
     .example('$0 good.ndjson bad.ndjson --collapse-polls --text', 'what did the broken firmware do differently?')
     .example('$0 --mode state good.ndjson bad.ndjson | jq -c "select(.diff == \\"changed\\")"', 'registers set differently')
     .parseAsync();
@@ -42,15 +43,30 @@ export async function main(argv: string[]): Promise<number> {
   const select = parseSelectOptions(args as Record<string, unknown>);
   const io = inputOptionsOf(args, TOOL);
   /** The reader of one input: its events, selected (a Selection of its own), in order. */
+  const devMap = new Map<string, string>();
+  for (const m of ([] as string[]).concat(args.mapDev ?? [])) {
+    const eq = m.indexOf('=');
+    if (eq <= 0 || eq === m.length - 1) throw new UsageError(`--map-dev ${JSON.stringify(m)}: expected A=B (0000:01:00.0=0000:03:00.0)`);
+    devMap.set(canonicalDev(m.slice(0, eq).trim()), canonicalDev(m.slice(eq + 1).trim()));
+  }
   const reader = (path: string) => (onEvent: (ev: Ev) => void, afterChunk?: () => Promise<void>) => {
     const s = selects(select) ? new Selection(select) : undefined;
-    return readInputs([path], (ev) => (s === undefined || s.pass(ev) === 'select') && onEvent(ev), { ...io, afterChunk });
+    return readInputs(
+      [path],
+      (ev) => {
+        if (devMap.size && typeof ev.dev === 'string') ev.dev = devMap.get(ev.dev) ?? ev.dev;
+        if (s === undefined || s.pass(ev) === 'select') onEvent(ev);
+      },
+      { ...io, afterChunk },
+    );
   };
   const show = (i: Item | Last, tag: string) => tag + ' ' + textLine('ev' in i ? i.ev : ({ type: 'write', ...i, offset: i.at } as Ev));
 
   if (args.mode === 'state') {
     const ignored = (ev: Ev) => isIgnored(ignore, ev);
-    const [a, b] = await Promise.all([lastWrites(reader(fa), ignored), lastWrites(reader(fb), ignored)]);
+    // --key names the register: its fields among dev, region, name, offset (or addr), width.
+    const keyFields = args.key === KEY_FIELDS.join(',') ? undefined : parseKey(args.key);
+    const [a, b] = await Promise.all([lastWrites(reader(fa), ignored, keyFields), lastWrites(reader(fb), ignored, keyFields)]);
     const { diffs } = compareStates(a, b);
     if (args.text && diffs.length) emit(`--- ${fa}\n+++ ${fb}`);
     for (const d of diffs) {

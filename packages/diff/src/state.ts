@@ -15,13 +15,21 @@ export interface Last {
   line?: number;
 }
 
-/** Last written value per register (dev, region, name, offset-or-addr). */
-export async function lastWrites(read: (onEvent: (ev: Ev) => void) => Promise<unknown>, ignored: (ev: Ev) => boolean): Promise<Map<string, Last>> {
+/** The fields that name a register in state mode, of the --key fields (type and value are what is compared). */
+export const STATE_FIELDS = ['dev', 'region', 'name', 'offset', 'addr', 'width'] as const;
+
+/**
+ * Last written value per register: by default (dev, region, name, offset-or-addr); with
+ * `fields` (from --key), by those of them that name a register.
+ */
+export async function lastWrites(read: (onEvent: (ev: Ev) => void) => Promise<unknown>, ignored: (ev: Ev) => boolean, fields?: readonly string[]): Promise<Map<string, Last>> {
   const regs = new Map<string, Last>();
+  const named = (fields ?? ['dev', 'region', 'name', 'offset']).filter((f) => (STATE_FIELDS as readonly string[]).includes(f));
   await read((ev) => {
     if (ev.type !== 'write' || ignored(ev)) return;
     const at = whereOf(ev)!;
-    const key = `${ev.dev ?? ''}\u0001${ev.region ?? ''}\u0001${ev.name ?? ''}\u0001${at}`;
+    let key = '';
+    for (const f of named) key += String(f === 'offset' ? at : ev[f] ?? '') + '\u0001';
     regs.set(key, { dev: ev.dev as string | undefined, region: ev.region as number | undefined, name: ev.name as string | undefined, at, width: ev.width as number, value: ev.value as string, line: ev.line as number | undefined });
   });
   return regs;
