@@ -2,6 +2,7 @@ import yargs, { type Argv } from 'yargs';
 import { installCleanup, removeLeftovers } from './cleanup.js';
 import { InputError, UsageError, where } from './errors.js';
 import { flushPendingLines, stdoutGone } from './output.js';
+import { clearProgress } from './progress.js';
 
 export const VERSION = '0.1.0';
 
@@ -20,8 +21,10 @@ export function cliParser(tool: string, argv: string[]): Argv {
     .alias('help', 'h')
     .version(VERSION)
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no notes on stderr (errors are still printed)' })
+    .option('progress', { type: 'boolean', describe: 'a progress line on stderr (default: when stderr is a terminal and an input file is over 64 MB; --no-progress: never)' })
     .middleware((a) => {
       quiet = Boolean(a.quiet);
+      progressFlag = a.progress as boolean | undefined;
     })
     .completion('completion', 'print a bash completion script: eval "$(TOOL completion)", or append it to ~/.bashrc'.replace('TOOL', tool))
     .wrap(Math.min(100, process.stdout.columns ?? 100))
@@ -116,6 +119,7 @@ export function runCli(tool: string, main: (argv: string[]) => Promise<number | 
     flushPendingLines(); // the output before the failing input, all of it
     removeLeftovers();
     const { message, code } = describeError(tool, e);
+    clearProgress();
     process.stderr.write(message + '\n');
     process.exitCode = code === 1 ? opts.failureCode ?? 1 : code;
     // Nothing more is read: an input still open (a terminal, a pipe nobody closes) must not keep us.
@@ -134,5 +138,13 @@ export function runCli(tool: string, main: (argv: string[]) => Promise<number | 
 
 /** Print a warning line on stderr (one line, whatever the message quotes). */
 export function warn(tool: string, message: string): void {
-  if (!quiet) process.stderr.write(`${tool}: ${oneLine(message)}\n`);
+  if (quiet) return;
+  clearProgress();
+  process.stderr.write(`${tool}: ${oneLine(message)}\n`);
 }
+
+/** --progress / --no-progress as given (undefined: neither, the progress line decides by itself). */
+export function progressWanted(): boolean | undefined {
+  return progressFlag;
+}
+let progressFlag: boolean | undefined;

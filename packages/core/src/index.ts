@@ -13,3 +13,4 @@ export * from './scan.js';
 export * from './pci.js';
 export * from './cleanup.js';
 export * from './select.js';
+export * from './progress.js';

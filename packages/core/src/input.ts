@@ -1,6 +1,7 @@
 import { createReadStream, fstatSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { InputError } from './errors.js';
+import { progressFor } from './progress.js';
 import { createGunzip, createInflateRaw } from 'node:zlib';
 import { Readable } from 'node:stream';
 
@@ -17,9 +18,12 @@ export function isGzip(head: Uint8Array): boolean {
   return head.length >= 2 && head[0] === GZIP_MAGIC0 && head[1] === GZIP_MAGIC1;
 }
 
-async function* rawChunks(path: string, chunkSize: number): AsyncGenerator<Buffer> {
+async function* rawChunks(path: string, chunkSize: number, onRead?: (n: number) => void): AsyncGenerator<Buffer> {
   const stream: Readable = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: chunkSize });
-  for await (const chunk of stream) yield chunk as Buffer;
+  for await (const chunk of stream) {
+    onRead?.((chunk as Buffer).length);
+    yield chunk as Buffer;
+  }
 }
 
 /** Re-yield a first chunk that was already taken from an iterator, then the rest. */
@@ -173,8 +177,28 @@ export async function* maybeGunzip(chunks: AsyncIterable<Buffer>, name?: string)
  * Files are read `chunkSize` bytes at a time (64 KiB suits line-by-line readers;
  * the block parser of mmio-parse reads 1 MiB at a time).
  */
-export function openInput(path: string, chunkSize = 1 << 16): AsyncGenerator<Buffer> {
-  return maybeGunzip(rawChunks(path, chunkSize), inputName(path));
+export function openInput(path: string, chunkSize = 1 << 16, onRead?: (n: number) => void): AsyncGenerator<Buffer> {
+  return maybeGunzip(rawChunks(path, chunkSize, onRead), inputName(path));
+}
+
+/**
+ * openInput with a progress line for long work (see Progress): the bytes of the
+ * file as read (before gunzip). The progress ends when the input does.
+ */
+export async function* openWithProgress(path: string, tool: string, wanted: boolean | undefined, chunkSize = 1 << 16): AsyncGenerator<Buffer> {
+  let size: number | undefined;
+  try {
+    const st = path === '-' ? fstatSync(0) : statSync(path);
+    size = st.isFile() ? st.size : undefined;
+  } catch {
+    // openInput says what is wrong with the path
+  }
+  const p = progressFor(tool, inputName(path), size, wanted);
+  try {
+    yield* openInput(path, chunkSize, p ? (n) => p.add(n) : undefined);
+  } finally {
+    p?.done();
+  }
 }
 
 /**

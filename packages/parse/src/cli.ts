@@ -1,4 +1,4 @@
-import { LineWriter, UsageError, cliParser, inputName, openInput, peekInput, stringifyEvent, warn } from '@mmio-tools/core';
+import { LineWriter, UsageError, cliParser, inputName, openWithProgress, peekInput, progressWanted, stringifyEvent, warn } from '@mmio-tools/core';
 import { FORMATS, isSimpleInput, parseTrace, type Format, type ParseOptions, type ParseStats } from './parse.js';
 import { parseTextParallel } from './parallel.js';
 
@@ -45,7 +45,7 @@ export async function main(argv: string[]): Promise<number> {
     // With several inputs, each event says which it came from (line numbers alone would repeat).
     const fileOpts: ParseOptions = inputs.length > 1 ? { ...opts, file: path } : opts;
     // One thread streams 64 KiB at a time; the parallel parser moves 1 MiB blocks.
-    const { head, chunks } = await peekInput(openInput(path, jobs > 1 ? 1 << 20 : 1 << 16));
+    const { head, chunks } = await peekInput(openWithProgress(path, TOOL, progressWanted(), jobs > 1 ? 1 << 20 : 1 << 16));
     let stats: ParseStats;
     if (jobs === 1 || isSimpleInput(fileOpts.format, head)) {
       stats = await parseTrace(chunks, file, fileOpts, { event: (ev) => out.line(stringifyEvent(ev)), text: (line) => out.line(line), warn: onWarn, afterChunk: () => out.flushIfFull() });

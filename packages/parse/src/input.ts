@@ -10,7 +10,8 @@ import {
   LineSplitter,
   UsageError,
   inputName,
-  openInput,
+  openWithProgress,
+  progressWanted,
   parseEventLine,
   peekInput,
   readEventChunks,
@@ -132,7 +133,7 @@ export async function readInputs(paths: string[], onEvent: OnEvent, o: InputOpti
   };
   for (const path of paths.length ? paths : ['-']) {
     const file = o.names?.get(path) ?? inputName(path);
-    const { ndjson, head, chunks } = await detect(o.format, openInput(path, o.jobs > 1 ? 1 << 20 : 1 << 16));
+    const { ndjson, head, chunks } = await detect(o.format, openWithProgress(path, o.tool, progressWanted(), o.jobs > 1 ? 1 << 20 : 1 << 16));
     if (ndjson) {
       await readEventChunks(chunks, file, onEvent, { skipInvalid: o.skipInvalid, afterChunk: o.afterChunk }, res);
       continue;
