@@ -4,10 +4,10 @@
  * origin a user expects for absolute addresses, shell completion and the jq module.
  */
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FIXTURES, jsonLines, run, sh } from './helpers/util.js';
+import { FIXTURES, ROOT, jsonLines, run, sh } from './helpers/util.js';
 
 const VFIO = join(FIXTURES, 'qemu-vfio.log');
 const dir = mkdtempSync(join(tmpdir(), 'mmio-dialect-'));
@@ -95,5 +95,16 @@ describe('the jq module', () => {
   it('on a real trace: the writes to e1000 ICR-like registers with bit 0 set', async () => {
     const r = await sh(`mmio-filter --region 0 --type write ${VFIO} | jq -c -L "$(mmio-parse --jq-path)" 'include "mmio"; select(.value | hexbit(31)) | .offset' | sort | uniq -c | sort -rn | head -1`);
     expect(r.stdout).toMatch(/^\s+\d+ "0x[0-9a-f]+"\n$/);
+  });
+});
+
+describe('man pages', () => {
+  it('one per tool, made from its help at build time, with every option', async () => {
+    for (const tool of ['parse', 'filter', 'replay', 'extract', 'format', 'annotate', 'diff']) {
+      const page = readFileSync(join(ROOT, 'packages', tool, 'man', `mmio-${tool}.1`), 'utf8');
+      expect(page.startsWith(`.TH MMIO-${tool.toUpperCase()} 1`)).toBe(true);
+      const help = (await run(`mmio-${tool}`, ['--help'])).stdout;
+      for (const opt of help.match(/--[a-z][a-z-]+/g) ?? []) expect(page, `mmio-${tool} ${opt}`).toContain(opt.replace(/-/g, '-'));
+    }
   });
 });

@@ -27,7 +27,8 @@ export function cliParser(tool: string, argv: string[]): Argv {
       progressFlag = a.progress as boolean | undefined;
     })
     .completion('completion', 'print a bash completion script: eval "$(TOOL completion)", or append it to ~/.bashrc'.replace('TOOL', tool))
-    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    // On a terminal, wrapped to it; elsewhere (a man page, a pipe) not wrapped: examples stay whole commands.
+    .wrap(process.stdout.isTTY ? Math.min(120, process.stdout.columns ?? 100) : null)
     .parserConfiguration({ 'camel-case-expansion': true, 'duplicate-arguments-array': true })
     .fail((msg, err) => {
       throw err ?? new UsageError(msg);
