@@ -25,7 +25,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('collapse-polls', { type: 'boolean', default: false, describe: 'fold runs of identical consecutive reads into one (their count is not compared)' })
     .option('text', { type: 'boolean', default: false, describe: 'print a unified-diff-like view with hex columns instead of NDJSON' })
     .option('context', { alias: 'U', type: 'number', default: 3, describe: '--text: equal accesses shown around each hunk' })
-    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print nothing; only the exit status tells' })
+    .option('quiet', { type: 'boolean', default: false, describe: 'print nothing; only the exit status tells (as diff -q and grep -q)' })
     .option('map-dev', { type: 'string', requiresArg: true, describe: 'A=B: read device A as device B, in both inputs (one card seen at two PCI addresses); may repeat' })
     .example('$0 good.ndjson bad.ndjson --collapse-polls --text', 'what did the broken firmware do differently?')
     .example('$0 --mode state good.ndjson bad.ndjson | jq -c "select(.diff == \\"changed\\")"', 'registers set differently')

@@ -28,23 +28,24 @@ export async function main(argv: string[]): Promise<number> {
         y
           .positional('image', { type: 'string', demandOption: true, describe: 'image file, - for stdin' })
           .option('json', { type: 'boolean', default: false, describe: 'print {"type":"nvram","key","value","offset"} events instead' })
-          .option('all', { type: 'boolean', default: false, describe: 'list every candidate run, not only the best one' })
+          .option('candidates', { type: 'boolean', default: false, describe: 'list every candidate run, not only the best one (--all is the old name)' })
+          .option('all', { type: 'boolean', hidden: true })
           .option('min', { alias: 'min-entries', type: 'number', default: 3, describe: 'fewest key=value entries that make a run' }),
       async (a) => {
         const img = await load(a.image);
         if (!Number.isInteger(a.min) || a.min < 1) throw new UsageError('--min-entries must be a whole number of at least 1');
         const runs = findNvramRuns(img, a.min);
-        const chosen = a.all ? runs : [bestNvramRun(runs)].filter((r) => r !== undefined);
+        const chosen = (a.candidates || a.all) ? runs : [bestNvramRun(runs)].filter((r) => r !== undefined);
         if (chosen.length === 0) throw new InputError(`no NVRAM found (no run of ${a.min} or more NUL-separated key=value entries)`, shown(a.image));
         chosen.forEach((run, i) => {
           if (a.json) {
             for (const e of run.entries) {
               const ev: Record<string, unknown> = { type: 'nvram', key: e.key, value: e.value, offset: toHex(e.offset) };
-              if (a.all) ev.run = i;
+              if (a.candidates || a.all) ev.run = i;
               out.line(JSON.stringify(ev));
             }
           } else {
-            if (a.all) out.line(`# run ${i}: ${toHex(run.start)}-${toHex(run.end)}, ${run.entries.length} entries, length check: ${run.check}`);
+            if (a.candidates || a.all) out.line(`# run ${i}: ${toHex(run.start)}-${toHex(run.end)}, ${run.entries.length} entries, length check: ${run.check}`);
             out.line(nvramText(run).slice(0, -1));
           }
         });
