@@ -6,7 +6,7 @@
  * modules, which is most of its start-up time. Run after `tsc -b` (npm run build does both).
  */
 import { build } from 'esbuild';
-import { cpSync, readFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -55,3 +55,57 @@ await Promise.all(
     }
   }),
 );
+
+/*
+ * The umbrella package, mmio-tools: every tool bundled in one file of its own (dist/mmio-X.js),
+ * the parser's worker, a library bundle (dist/lib.js) with its types (types/), the jq module, the
+ * man pages and a bin per tool. It depends on nothing: `npm install -g mmio-tools-*.tgz` alone
+ * gives every tool.
+ */
+const UMBRELLA = join(ROOT, 'packages', 'mmio-tools');
+const common = {
+  bundle: true,
+  platform: /** @type {const} */ ('node'),
+  format: /** @type {const} */ ('esm'),
+  target: 'node20',
+  minify: true,
+  logLevel: /** @type {const} */ ('warning'),
+  banner: { js: "import { createRequire as __mmioRequire } from 'node:module'; const require = __mmioRequire(import.meta.url);" },
+};
+mkdirSync(join(UMBRELLA, 'bin'), { recursive: true });
+await Promise.all(
+  TOOLS.map(async ([pkg, tool, opts]) => {
+    await build({
+      ...common,
+      stdin: { contents: `import { runCli } from '@mmio-tools/core';\nimport { main } from './dist/cli.js';\nrunCli(${JSON.stringify(tool)}, main, ${JSON.stringify(opts)});\n`, resolveDir: join(ROOT, 'packages', pkg), sourcefile: `${tool}-entry.js` },
+      outfile: join(UMBRELLA, 'dist', `${tool}.js`),
+    });
+    const bin = join(UMBRELLA, 'bin', `${tool}.js`);
+    writeFileSync(
+      bin,
+      readFileSync(join(ROOT, 'packages', pkg, 'bin', `${tool}.js`), 'utf8').replace("await import('../dist/bundle.js');", `await import('../dist/${tool}.js');`),
+    );
+    chmodSync(bin, 0o755);
+  }),
+);
+await build({ ...common, entryPoints: [join(ROOT, 'packages', 'parse', 'dist', 'worker.js')], outfile: join(UMBRELLA, 'dist', 'worker.js') });
+// The library: what a program needs to parse a trace, select events and replay them (README, "As a library").
+const LIB = `export * from '@mmio-tools/core';
+export { parseTrace, readInputs, inputOptionsOf, parseQemuLine, accessEvent, MmiotraceParser, decodeSimpleTrace, isSimpleTrace } from '@mmio-tools/parse';
+export { EventFilter, parseFilterOptions } from '@mmio-tools/filter';
+export { Replayer, SparseImage, writeImage, planImage, describeKey } from '@mmio-tools/replay';
+export { findNvramRuns, bestNvramRun, nvramText, findFirmware } from '@mmio-tools/extract';
+`;
+await build({ ...common, minify: false, stdin: { contents: LIB, resolveDir: UMBRELLA, sourcefile: 'lib.js' }, outfile: join(UMBRELLA, 'dist', 'lib.js') });
+// Its types: each package's declarations, with the imports between them made relative.
+for (const pkg of ['core', 'parse', 'filter', 'replay', 'extract']) {
+  const from = join(ROOT, 'packages', pkg, 'dist');
+  const to = join(UMBRELLA, 'types', pkg);
+  mkdirSync(to, { recursive: true });
+  for (const f of readdirSync(from).filter((n) => n.endsWith('.d.ts'))) {
+    const text = readFileSync(join(from, f), 'utf8').replace(/from '@mmio-tools\/(\w+)'/g, "from '../$1/index.js'");
+    writeFileSync(join(to, f), text);
+  }
+}
+writeFileSync(join(UMBRELLA, 'types', 'index.d.ts'), LIB.replace(/'@mmio-tools\/(\w+)'/g, "'./$1/index.js'"));
+cpSync(join(ROOT, 'packages', 'core', 'jq'), join(UMBRELLA, 'jq'), { recursive: true });

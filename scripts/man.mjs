@@ -39,6 +39,9 @@ for (const pkg of TOOLS) {
     TOOLS.filter((t) => t !== pkg).map((t) => `mmio-${t}(1)`).join(', '),
     '',
   ].join('\n');
-  mkdirSync(join(dir, 'man'), { recursive: true });
-  writeFileSync(join(dir, 'man', `${tool}.1`), page);
+  // In the tool's package, and in the umbrella package mmio-tools.
+  for (const d of [dir, join(ROOT, 'packages', 'mmio-tools')]) {
+    mkdirSync(join(d, 'man'), { recursive: true });
+    writeFileSync(join(d, 'man', `${tool}.1`), page);
+  }
 }
