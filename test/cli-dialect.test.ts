@@ -41,6 +41,11 @@ describe('one dialect of flags', () => {
     expect(rp.stderr.split('\n')[0]).toBe('mmio-replay: --region 5 matched no event (regions in the input: 7, 0, 1)');
   });
 
+  it('mmio-annotate says when it named nothing, and why when it can tell (memory-region events)', async () => {
+    const r = await sh(`mmio-parse ${join(FIXTURES, 'qemu-memory-ops.log.gz')} | head -100 | mmio-annotate --regs examples/bcm43602/regs.json > /dev/null`);
+    expect(r.stderr).toBe('mmio-annotate: no access was named: the 100 accesses have an absolute address and no region offset (memory-region events), and a register database names offsets in a region\n');
+  });
+
   it('--split names are make-safe: no colon from a PCI address', async () => {
     const r = await run('mmio-replay', ['--type', 'write', '--split', join(dir, 'img-{dev}-{region}.bin'), VFIO]);
     expect(r.code).toBe(0);

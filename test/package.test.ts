@@ -67,6 +67,7 @@ console.log(writes);
     const prefix = join(work, 'replay');
     execFileSync('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', join(packs, 'mmio-tools-replay-0.1.0.tgz')], { stdio: 'ignore' });
     expect(readdirSync(join(prefix, 'bin'))).toEqual(['mmio-replay']);
+    expect(execFileSync(join(prefix, 'bin', 'mmio-replay'), ['--version'], { cwd: work, encoding: 'utf8' })).toBe('0.1.0\n');
     const r = await sh(`cd ${work} && ${prefix}/bin/mmio-replay --dev 03:00.0 --region 2 -o alone.bin ${TRACE} | head -c 14`);
     expect(r.stdout).toBe('{"type":"image');
   });

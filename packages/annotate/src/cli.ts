@@ -28,16 +28,31 @@ export async function main(argv: string[]): Promise<number> {
   const files = (args._ as (string | number)[]).map(String);
   const select = parseSelectOptions(args as Record<string, unknown>);
   const selection = selects(select) ? new Selection(select) : undefined;
+  let accesses = 0;
+  let named = 0;
+  let byAddress = 0;
   const res = await readInputs(
     files,
     (ev, raw) => {
       if (selection && selection.pass(ev) === false) return;
-      out.line(regs.annotate(ev) || raw === undefined ? stringifyEvent(ev) : raw);
+      const hit = regs.annotate(ev);
+      if (ev.type === 'read' || ev.type === 'write') {
+        accesses++;
+        if (hit) named++;
+        else if (ev.offset === undefined) byAddress++;
+      }
+      out.line(hit || raw === undefined ? stringifyEvent(ev) : raw);
     },
     inputOptionsOf(args, TOOL, () => out.flushIfFull()),
   );
   warnInvalid(TOOL, res);
   for (const m of selection?.report() ?? []) warn(TOOL, m);
+  // Nothing named is a result to say, not to leave silent: say why where it can be told.
+  if (accesses > 0 && named === 0) {
+    warn(TOOL, byAddress === accesses
+      ? `no access was named: the ${accesses} accesses have an absolute address and no region offset (memory-region events), and a register database names offsets in a region`
+      : `no access was named: none of the ${accesses} accesses hits a register of ${args.regs}`);
+  }
   await out.flush();
   return 0;
 }

@@ -30,10 +30,12 @@ export async function main(argv: string[]): Promise<number> {
           .option('json', { type: 'boolean', default: false, describe: 'print {"type":"nvram","key","value","offset"} events instead' })
           .option('candidates', { type: 'boolean', default: false, describe: 'list every candidate run, not only the best one (--all is the old name)' })
           .option('all', { type: 'boolean', hidden: true })
-          .option('min', { alias: 'min-entries', type: 'number', default: 3, describe: 'fewest key=value entries that make a run' }),
+          .option('min', { type: 'number', default: 3, describe: 'fewest key=value entries that make a run' })
+          .option('min-entries', { type: 'number', hidden: true, describe: 'the old name of --min' }),
       async (a) => {
         const img = await load(a.image);
-        if (!Number.isInteger(a.min) || a.min < 1) throw new UsageError('--min-entries must be a whole number of at least 1');
+        if (a.minEntries !== undefined) a.min = a.minEntries;
+        if (!Number.isInteger(a.min) || a.min < 1) throw new UsageError('--min must be a whole number of at least 1');
         const runs = findNvramRuns(img, a.min);
         const chosen = (a.candidates || a.all) ? runs : [bestNvramRun(runs)].filter((r) => r !== undefined);
         if (chosen.length === 0) throw new InputError(`no NVRAM found (no run of ${a.min} or more NUL-separated key=value entries)`, shown(a.image));

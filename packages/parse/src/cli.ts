@@ -18,7 +18,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('format', { alias: 'f', choices: FORMATS, default: 'auto' as Format, describe: 'input format; auto detects it from the content' })
     .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'also emit every other QEMU trace event as {"type":"event"}' })
     .option('strict', { type: 'boolean', default: false, describe: 'fail on lines that are not trace output (default: skip and count them)' })
-    .option('skip-invalid', { alias: 'lenient', type: 'boolean', default: false, describe: 'skip malformed event lines with a warning (default: fail)' })
+    .option('skip-invalid', { type: 'boolean', default: false, describe: 'skip malformed event lines with a warning (default: fail)' })
+    .option('lenient', { type: 'boolean', hidden: true, describe: 'the old name of --skip-invalid' })
     .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'threads that parse a large text trace, this one included (up to 16): 2 or more is faster, for more memory; the output is the same' })
     .example('$0 vfiotrace.log | jq -c \'select(.region == 2)\'', 'parse a QEMU VFIO trace')
     .example('$0 mmiotrace.log.gz > events.ndjson', 'parse a compressed mmiotrace log')
@@ -27,7 +28,7 @@ export async function main(argv: string[]): Promise<number> {
   const jobs = Math.min(args.jobs, MAX_JOBS);
   const files = (args._ as (string | number)[]).map(String);
   const out = new LineWriter(process.stdout);
-  const opts: ParseOptions = { format: args.format as Format, all: args.all, strict: args.strict, lenient: args.skipInvalid };
+  const opts: ParseOptions = { format: args.format as Format, all: args.all, strict: args.strict, lenient: args.skipInvalid || Boolean(args.lenient) };
   let warnings = 0;
   const said = new Set<string>();
   const onWarn = (m: string, once?: string) => {

@@ -176,7 +176,8 @@ export function inputOptions<T>(y: Argv<T>): Argv<T> {
   return y
     .option('format', { alias: 'f', choices: INPUT_FORMATS, default: 'auto' as InputFormat, describe: 'input format; auto: NDJSON when an input starts with {, else a trace detected from its content', group: GROUP })
     .option('strict', { type: 'boolean', default: false, describe: 'traces: lines that are not trace output are errors (default: skip and count them)', group: GROUP })
-    .option('skip-invalid', { alias: 'lenient', type: 'boolean', default: false, describe: 'skip invalid lines (malformed trace lines) with a warning instead of failing', group: GROUP })
+    .option('skip-invalid', { type: 'boolean', default: false, describe: 'skip invalid lines (malformed trace lines) with a warning instead of failing', group: GROUP })
+    .option('lenient', { type: 'boolean', hidden: true, describe: 'the old name of --skip-invalid' })
     .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'traces: also read every other QEMU event as {"type":"event"}', group: GROUP })
     .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'threads that parse a large text trace (up to 16)', group: GROUP }) as unknown as Argv<T>;
 }
@@ -185,6 +186,6 @@ export function inputOptions<T>(y: Argv<T>): Argv<T> {
 export function inputOptionsOf(args: Record<string, unknown>, tool: string, afterChunk?: () => Promise<void> | void): InputOptions {
   const jobs = args.jobs as number;
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError('--jobs: expected a whole number of threads, 1 or more');
-  return { format: args.format as InputFormat, strict: Boolean(args.strict), skipInvalid: Boolean(args.skipInvalid), all: Boolean(args.all), jobs: Math.min(jobs, 16), afterChunk, tool };
+  return { format: args.format as InputFormat, strict: Boolean(args.strict), skipInvalid: Boolean(args.skipInvalid || args.lenient), all: Boolean(args.all), jobs: Math.min(jobs, 16), afterChunk, tool };
 }
 
