@@ -74,6 +74,6 @@ describe('mmio-parse CLI', () => {
   it('--help exits 0 and documents the options', async () => {
     const r = await run('mmio-parse', ['--help']);
     expect(r.code).toBe(0);
-    for (const o of ['--format', '--all', '--strict', '--lenient', '--jobs']) expect(r.stdout).toContain(o);
+    for (const o of ['--format', '--all', '--strict', '--skip-invalid', '--jobs']) expect(r.stdout).toContain(o);
   });
 });
