@@ -48,8 +48,9 @@ await Promise.all(
       },
       outfile: join(dir, 'dist', 'bundle.js'),
     });
-    // The jq module, beside each tool (its bin's --jq-path names the folder).
+    // The jq module, beside each tool (its bin's --jq-path names the folder), and the bin's launcher.
     cpSync(join(ROOT, 'packages', 'core', 'jq'), join(dir, 'jq'), { recursive: true });
+    cpSync(join(ROOT, 'scripts', 'launch.js'), join(dir, 'dist', 'launch.js'));
     if (readsTraces(pkg) && pkg !== 'parse') {
       await build({ ...common, entryPoints: [join(ROOT, 'packages', 'parse', 'dist', 'worker.js')], outfile: join(dir, 'dist', 'worker.js') });
     }
@@ -81,10 +82,7 @@ await Promise.all(
       outfile: join(UMBRELLA, 'dist', `${tool}.js`),
     });
     const bin = join(UMBRELLA, 'bin', `${tool}.js`);
-    writeFileSync(
-      bin,
-      readFileSync(join(ROOT, 'packages', pkg, 'bin', `${tool}.js`), 'utf8').replace("await import('../dist/bundle.js');", `await import('../dist/${tool}.js');`),
-    );
+    writeFileSync(bin, `#!/usr/bin/env node\nimport { launch } from '../dist/launch.js';\n\nawait launch(import.meta.url, ${JSON.stringify(`${tool}.js`)});\n`);
     chmodSync(bin, 0o755);
   }),
 );
@@ -109,3 +107,4 @@ for (const pkg of ['core', 'parse', 'filter', 'replay', 'extract']) {
 }
 writeFileSync(join(UMBRELLA, 'types', 'index.d.ts'), LIB.replace(/'@mmio-tools\/(\w+)'/g, "'./$1/index.js'"));
 cpSync(join(ROOT, 'packages', 'core', 'jq'), join(UMBRELLA, 'jq'), { recursive: true });
+cpSync(join(ROOT, 'scripts', 'launch.js'), join(UMBRELLA, 'dist', 'launch.js'));
