@@ -21,24 +21,26 @@ const TOOLS = [
   ['diff', 'mmio-diff', { failureCode: 2 }],
 ];
 const readsTraces = (pkg) => {
-  const deps = JSON.parse(readFileSync(join(ROOT, 'packages', pkg, 'package.json'), 'utf8')).dependencies ?? {};
-  return pkg === 'parse' || '@mmio-tools/parse' in deps;
+  const meta = JSON.parse(readFileSync(join(ROOT, 'packages', pkg, 'package.json'), 'utf8'));
+  // The family's packages are build-time dependencies: the tool is bundled.
+  return pkg === 'parse' || '@mmio-tools/parse' in { ...meta.dependencies, ...meta.devDependencies };
+};
+
+/** What every bundle is built with. */
+const common = {
+  bundle: true,
+  platform: /** @type {const} */ ('node'),
+  format: /** @type {const} */ ('esm'),
+  target: 'node20',
+  minify: true,
+  logLevel: /** @type {const} */ ('warning'),
+  // yargs and its helpers load CommonJS-only modules through require: give the bundle one.
+  banner: { js: "import { createRequire as __mmioRequire } from 'node:module'; const require = __mmioRequire(import.meta.url);" },
 };
 
 await Promise.all(
   TOOLS.map(async ([pkg, tool, opts]) => {
     const dir = join(ROOT, 'packages', pkg);
-    const common = {
-      bundle: true,
-      platform: /** @type {const} */ ('node'),
-      format: /** @type {const} */ ('esm'),
-      target: 'node20',
-      minify: true,
-      keepNames: false,
-      logLevel: /** @type {const} */ ('warning'),
-      // yargs and its helpers load CommonJS-only modules through require: give the bundle one.
-      banner: { js: "import { createRequire as __mmioRequire } from 'node:module'; const require = __mmioRequire(import.meta.url);" },
-    };
     await build({
       ...common,
       stdin: {
@@ -64,15 +66,6 @@ await Promise.all(
  * gives every tool.
  */
 const UMBRELLA = join(ROOT, 'packages', 'mmio-tools');
-const common = {
-  bundle: true,
-  platform: /** @type {const} */ ('node'),
-  format: /** @type {const} */ ('esm'),
-  target: 'node20',
-  minify: true,
-  logLevel: /** @type {const} */ ('warning'),
-  banner: { js: "import { createRequire as __mmioRequire } from 'node:module'; const require = __mmioRequire(import.meta.url);" },
-};
 mkdirSync(join(UMBRELLA, 'bin'), { recursive: true });
 await Promise.all(
   TOOLS.map(async ([pkg, tool, opts]) => {

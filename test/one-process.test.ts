@@ -4,7 +4,7 @@
  * one command, and it gives the same bytes as the pipeline.
  */
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FIXTURES, ROOT, jsonLines, run, sh } from './helpers/util.js';
@@ -29,6 +29,27 @@ describe('the main job in one process', () => {
     const gz = await sh(`gzip -c ${TRACE} | mmio-replay --dev 03:00.0 --region 2 -o ${join(dir, 'gz.bin')} -`);
     expect(gz.code).toBe(0);
     expect(readFileSync(join(dir, 'gz.bin')).equals(readFileSync(join(dir, 'one.bin')))).toBe(true);
+  });
+
+  it('-j 2 on a trace large enough to start the parser threads, in every tool that reads traces', async () => {
+    const big = join(dir, 'big.log');
+    const text = readFileSync(TRACE, 'latin1');
+    writeFileSync(big, text.repeat(4), 'latin1'); // about 5 MB: the threads start after the first MiB
+    const one = await run('mmio-replay', ['--dev', '03:00.0', '--region', '2', '-o', join(dir, 'big1.bin'), big]);
+    expect(one.code).toBe(0);
+    for (const [tool, args] of [
+      ['mmio-replay', ['--dev', '03:00.0', '--region', '2', '-o', join(dir, 'big2.bin')]],
+      ['mmio-filter', ['-c', '--region', '2']],
+      ['mmio-format', ['--to', 'csv', '--region', '0']],
+      ['mmio-annotate', ['--regs', 'examples/bcm43602/regs.json', '--region', '0']],
+    ] as const) {
+      const a = await run(tool, [...args, big]);
+      const b = await run(tool, ['-j', '2', ...args, big]);
+      expect(b.code, tool).toBe(0);
+      expect(b.stderr, tool).toBe(a.stderr);
+      expect(b.stdout.replace(/big[12]\.bin/g, 'big.bin'), tool).toBe(a.stdout.replace(/big[12]\.bin/g, 'big.bin'));
+    }
+    expect(readFileSync(join(dir, 'big1.bin')).equals(readFileSync(join(dir, 'big2.bin')))).toBe(true);
   });
 
   it('mmio-filter on a raw trace writes what parse | filter writes', async () => {
