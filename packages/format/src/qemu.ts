@@ -20,8 +20,19 @@ type Ev = Record<string, unknown> & { type: string };
 
 /** `TID@SEC.USEC:` when the event has both, else nothing. */
 export function qemuPrefix(ev: Ev): string {
-  if (typeof ev.t !== 'number' || typeof ev.tid !== 'number') return '';
-  return `${ev.tid}@${secondsText(ev.t)}:`;
+  if (typeof ev.t !== 'number') return '';
+  if (typeof ev.tid === 'number') return `${ev.tid}@${secondsText(ev.t)}:`;
+  // A time without a thread id (an ISO-prefixed log, an mmiotrace): QEMU 10's ISO-8601 prefix keeps it.
+  return isoPrefix(ev.t);
+}
+
+/** `YYYY-MM-DDTHH:MM:SS.ffffffZ ` of seconds since the epoch, to the microsecond; nothing for a time before 1970 or past 9999. */
+export function isoPrefix(t: number): string {
+  const text = secondsText(t);
+  const dot = text.indexOf('.');
+  const whole = Number(text.slice(0, dot));
+  if (!(whole >= 0 && whole < 253402300800)) return '';
+  return new Date(whole * 1000).toISOString().slice(0, 19) + '.' + text.slice(dot + 1) + 'Z ';
 }
 
 /** The `Region %s` name of an mmap event: as printed, else the one QEMU gives a BAR. */

@@ -205,6 +205,15 @@ describe('mmio-format CLI', () => {
     expect((await run('mmio-format', ['--to', 'qemu', '--base', '03:00.0:2=0x1'], '')).code).toBe(2);
     expect((await run('mmio-format', ['--to', 'mmiotrace', '--base', 'nope'], '')).code).toBe(2);
   });
+  it('--to qemu keeps the times of events without a thread id (mmiotrace, ISO-prefixed logs) in an ISO-8601 prefix', async () => {
+    const r = await sh(`mmio-format --to qemu ${join(FIXTURES, 'mmiotrace.log')} 2>/dev/null | head -1`);
+    expect(r.stdout).toBe('1970-01-01T00:00:01.893641Z vfio_region_read  (0000:00:02.0:region0+0x8, 4) = 0x80080783\n');
+    const back = await sh(`diff <(mmio-filter -t read,write ${join(FIXTURES, 'mmiotrace.log')} | jq -c '[.type,.offset,.value,.t]') <(mmio-format --to qemu ${join(FIXTURES, 'mmiotrace.log')} 2>/dev/null | mmio-parse | jq -c '[.type,.offset,.value,.t]') && echo same`);
+    expect(back.stdout).toBe('same\n');
+    const iso = await run('mmio-format', ['--to', 'qemu'], '{"type":"read","dev":"0000:03:00.0","region":0,"offset":"0x8","width":4,"value":"0x1","t":1753123408.089797}\n');
+    expect(iso.stdout).toBe('2025-07-21T18:43:28.089797Z vfio_region_read  (0000:03:00.0:region0+0x8, 4) = 0x1\n');
+  });
+
   it('parse | format --to qemu | parse on the example trace gives the same events', async () => {
     const r = await sh('diff <(mmio-parse examples/bcm43602/trace.log | jq -c "del(.line)") <(mmio-parse examples/bcm43602/trace.log | mmio-format --to qemu | mmio-parse | jq -c "del(.line)") && echo same');
     expect(r.stdout).toBe('same\n');
