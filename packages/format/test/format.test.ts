@@ -103,6 +103,22 @@ describe('round trip: mmio-parse | mmio-format --to X | mmio-parse', () => {
     );
   });
 
+  it('mmiotrace: accesses keep their MAP id, so a trace with overlapping MAPs comes back byte for byte', async () => {
+    const text = [
+      'VERSION 20070824',
+      'PCIDEV 0100 10de0641 10 f0000000 0 e0000000 0 0 0 0 1000000 0 10000000 0 0 0 0 nouveau',
+      'MAP 1.000000 1 0xf0000000 0xffffc90000000000 0x1000000 0x0 0',
+      'MAP 1.000100 2 0xf0000000 0xffffc90002000000 0x1000 0x0 0',
+      'R 4 1.000200 1 0xf0000000 0x92000a2 0xffffffffc0001000 0',
+      'R 4 1.000300 2 0xf0000000 0x92000a2 0xffffffffc0002000 0',
+      'W 4 1.000400 1 0xf0000004 0x1 0xffffffffc0003000 0',
+      'UNMAP 1.000500 2 0x0 0',
+      'R 4 1.000600 1 0xf0000000 0x92000a2 0xffffffffc0001000 0',
+      '',
+    ].join('\n');
+    expect(toMmiotrace(await parse(text))).toBe(text);
+  });
+
   it('mmiotrace: the real e1000 mmiotrace log comes back byte for byte (its CRLF aside) and event for event', async () => {
     const original = readFileSync(join(FIXTURES, 'mmiotrace.log'), 'utf8');
     const evs = await parse(original);
