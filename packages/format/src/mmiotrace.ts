@@ -43,6 +43,18 @@ interface DeviceInfo {
   /** Config-space reads of the vendor and device IDs, when the trace has them. */
   cfgVendor?: bigint;
   cfgDevice?: bigint;
+  /** The interrupt line (config 0x3c), when read. */
+  cfgIrq?: number;
+  /** The BAR registers as the trace shows them (config 0x10-0x24, ROM 0x30), by register index 0-6. */
+  cfgBars: Map<number, CfgBar>;
+}
+
+/** One BAR register seen in config space: the base last read or written, and the mask its sizing read back. */
+interface CfgBar {
+  value?: bigint;
+  mask?: bigint;
+  /** A sizing write (all ones) came last: the next read is the mask. */
+  sizing: boolean;
 }
 
 /** `0000:03:00.0:2=0xf0000000` → key and base. */
@@ -70,7 +82,7 @@ export class MmiotraceLayout {
   private deviceOf(dev: string): DeviceInfo {
     let d = this.devices.get(dev);
     if (!d) {
-      d = { dev, irq: 0, regions: new Map() };
+      d = { dev, irq: 0, regions: new Map(), cfgBars: new Map() };
       this.devices.set(dev, d);
     }
     return d;
@@ -100,15 +112,7 @@ export class MmiotraceLayout {
     }
     const dev = ev.dev as string;
     const region = ev.region as number;
-    if (region === 7 && ev.type === 'read') {
-      // Keep the IDs for the PCIDEV line.
-      const d = this.deviceOf(dev);
-      const off = BigInt(ev.offset as string);
-      const v = BigInt(ev.value as string);
-      if (off === 0n && ev.width === 4) [d.cfgVendor, d.cfgDevice] = [v & 0xffffn, (v >> 16n) & 0xffffn];
-      else if (off === 0n && ev.width === 2) d.cfgVendor = v;
-      else if (off === 2n && ev.width === 2) d.cfgDevice = v;
-    }
+    if (region === 7 && PCI_ADDR.test(dev)) this.config(dev, ev);
     if (region >= RESOURCES) return this.count(region === 7 ? 'config space' : `region ${region}`);
     if (!PCI_ADDR.test(dev)) return this.count(`device ${dev} is not a PCI address`);
     const d = this.deviceOf(dev);
@@ -116,6 +120,86 @@ export class MmiotraceLayout {
     const end = BigInt(ev.offset as string) + BigInt(ev.width as number);
     if (end > r.end) r.end = end;
     d.regions.set(region, r);
+  }
+
+  /**
+   * Config space as the guest saw it: the IDs (0x0, 0x2), the BAR registers (0x10-0x24, the ROM at
+   * 0x30: a write of all ones, then the read of the mask that sizes it; the base as last read or
+   * written) and the interrupt line (0x3c), for the PCIDEV line.
+   */
+  private config(dev: string, ev: Ev): void {
+    const d = this.deviceOf(dev);
+    const off = Number(BigInt(ev.offset as string));
+    const v = BigInt(ev.value as string);
+    const w = ev.width as number;
+    if (ev.type === 'read') {
+      if (off === 0 && w === 4) [d.cfgVendor, d.cfgDevice] = [v & 0xffffn, (v >> 16n) & 0xffffn];
+      else if (off === 0 && w === 2) d.cfgVendor = v;
+      else if (off === 2 && w === 2) d.cfgDevice = v;
+      else if (off === 0x3c && (w === 1 || w === 2 || w === 4)) d.cfgIrq = Number(v & 0xffn);
+    }
+    const index = off >= 0x10 && off <= 0x24 && off % 4 === 0 ? (off - 0x10) / 4 : off === 0x30 ? 6 : -1;
+    if (index === -1 || w !== 4) return;
+    const b = d.cfgBars.get(index) ?? { sizing: false };
+    d.cfgBars.set(index, b);
+    const ones = index === 6 ? 0xfffff800n : 0xffffffffn;
+    if (ev.type === 'write') {
+      if ((v & ones) === ones) b.sizing = true;
+      else {
+        b.value = v;
+        b.sizing = false;
+      }
+    } else if (b.sizing) {
+      b.mask = v;
+      b.sizing = false;
+    } else b.value = v;
+  }
+
+  /**
+   * The BARs config space gives (base, size, flags), as the kernel's resource table holds them: a
+   * 64-bit BAR takes its register and the next, which is no resource of its own.
+   */
+  private configRegions(d: DeviceInfo, taken: [bigint, bigint][]): void {
+    for (let i = 0; i < RESOURCES; i++) {
+      const b = d.cfgBars.get(i);
+      if (!b || b.mask === undefined || b.value === undefined) continue;
+      if (i === 6) {
+        const size = (~(b.mask & 0xfffff800n) + 1n) & 0xffffffffn;
+        if (b.mask === 0n || size === 0n) continue;
+        const r = d.regions.get(6) ?? { end: 0n };
+        Object.assign(r, { base: b.value & 0xfffff800n, size, io: false, flags: undefined });
+        d.regions.set(6, r);
+        continue;
+      }
+      const io = (b.mask & 1n) === 1n;
+      if (b.mask === 0n) continue;
+      let base: bigint;
+      let size: bigint;
+      let flags: bigint;
+      if (io) {
+        base = b.value & ~3n & 0xffffffffn;
+        size = (~(b.mask & ~3n) + 1n) & 0xffffn;
+        flags = 1n;
+      } else {
+        flags = b.mask & 0xfn;
+        const wide = ((b.mask >> 1n) & 3n) === 2n && i < 5;
+        const hi = wide ? d.cfgBars.get(i + 1) : undefined;
+        const maskHi = wide ? (hi?.mask ?? 0xffffffffn) : 0xffffffffn;
+        const full = wide ? (maskHi << 32n) | (b.mask & ~0xfn) : 0xffffffff00000000n | (b.mask & ~0xfn);
+        size = (~full + 1n) & 0xffffffffffffffffn;
+        base = (wide ? ((hi?.value ?? 0n) << 32n) : 0n) | (b.value & ~0xfn & 0xffffffffn);
+        if (wide) i++; // the upper half is not a resource of its own
+      }
+      if (size === 0n) continue;
+      const index = io ? i : wide64Index(i, flags);
+      const r = d.regions.get(index) ?? { end: 0n };
+      // A base another device's BAR already has (a made-up trace) is not kept: the default layout places it.
+      const clash = !io && taken.some(([s0, e0]) => base < e0 && s0 < base + size);
+      Object.assign(r, { base: clash ? undefined : base, size, io, flags });
+      if (!clash && !io) taken.push([base, base + size]);
+      d.regions.set(index, r);
+    }
+    if (d.cfgIrq !== undefined && d.irq === 0) d.irq = d.cfgIrq;
   }
 
   private count(reason: string): void {
@@ -129,10 +213,13 @@ export class MmiotraceLayout {
   place(): void {
     if (this.placed) return;
     this.placed = true;
+    // The trace's own config space first; then device events (already in); --base where neither gave a base.
+    const fromConfig: [bigint, bigint][] = [];
+    for (const d of [...this.devices.values()].sort((a, b) => (a.dev < b.dev ? -1 : 1))) this.configRegions(d, fromConfig);
     for (const b of this.bases) {
       const d = this.deviceOf(b.dev);
       const r = d.regions.get(b.region) ?? { end: 0n };
-      r.base = b.base;
+      r.base ??= b.base;
       d.regions.set(b.region, r);
     }
     const taken: [bigint, bigint][] = [];
@@ -164,6 +251,9 @@ export class MmiotraceLayout {
     return this.devices.get(dev)?.regions.get(region)?.base;
   }
 }
+
+/** The resource index of a memory BAR whose register is `i` (a 64-bit BAR's index is its first register's). */
+const wide64Index = (i: number, flags: bigint) => (((flags >> 1n) & 3n) === 2n ? i - 1 : i);
 
 /** `%u.%06lu` of a time in seconds (0.000000 when the event has none). */
 export function mmiotraceTime(t: unknown): string {
@@ -274,6 +364,10 @@ export class MmiotraceWriter {
   private physOf(ev: Ev): bigint | undefined {
     if (ev.addr !== undefined) return BigInt(ev.addr as string);
     if (ev.dev === undefined || ev.region === undefined || ev.offset === undefined) return undefined;
+    if (this.layout.devices.get(ev.dev as string)?.regions.get(ev.region as number)?.io) {
+      this.layout.unplaceable.set('I/O BAR: mmiotrace traces memory only', (this.layout.unplaceable.get('I/O BAR: mmiotrace traces memory only') ?? 0) + 1);
+      return undefined;
+    }
     const base = this.layout.baseOf(ev.dev as string, ev.region as number);
     if (base === undefined || (ev.region as number) >= RESOURCES || !(ev.dev as string).startsWith('0000:')) return undefined;
     return base + BigInt(ev.offset as string);
