@@ -1,6 +1,6 @@
 import { InputError, LineWriter, Selection, UsageError, cliParser, parseSelectOptions, selectorOptions, selects, spoolStdin, warn, warnInvalid, type Ev } from '@mmio-tools/core';
 import { inputOptions, inputOptionsOf, readInputs } from '@mmio-tools/parse';
-import { MmiotraceLayout, MmiotraceWriter, parseBaseOption } from './mmiotrace.js';
+import { MmiotraceLayout, MmiotraceWriter, parseBaseOption, parseIdOption } from './mmiotrace.js';
 import { qemuLine } from './qemu.js';
 import { csvHeader, csvRow, textLine } from './table.js';
 
@@ -40,6 +40,11 @@ export async function main(argv: string[]): Promise<number> {
       requiresArg: true,
       describe: 'mmiotrace: physical base of a region, DEV:REGION=ADDR (0000:03:00.0:2=0xf0000000); may repeat',
     })
+    .option('id', {
+      type: 'string',
+      requiresArg: true,
+      describe: 'mmiotrace: vendor and device IDs where the trace has none, VENDOR:DEVICE or DEV=VENDOR:DEVICE (10de:0641); may repeat',
+    })
     .option('header', { type: 'boolean', default: true, describe: 'csv: print the header row (--no-header to leave it out)' })
     .example('mmio-parse vfio.log | $0 --to mmiotrace > vfio.mmiotrace', 'a VFIO trace for envytools demmio')
     .example('mmio-parse trace.log | mmio-annotate --regs regs.json | $0 --to text | less', 'read a trace with register names')
@@ -51,6 +56,12 @@ export async function main(argv: string[]): Promise<number> {
     return parsed;
   });
   if (bases.length && to !== 'mmiotrace') throw new UsageError('--base only applies to --to mmiotrace');
+  const ids = ([] as string[]).concat(args.id ?? []).map((t) => {
+    const parsed = parseIdOption(t);
+    if (!parsed) throw new UsageError(`--id ${JSON.stringify(t)}: expected VENDOR:DEVICE or DEV=VENDOR:DEVICE, like 10de:0641 or 0000:01:00.0=10de:0641`);
+    return parsed;
+  });
+  if (ids.length && to !== 'mmiotrace') throw new UsageError('--id only applies to --to mmiotrace');
   const out = new LineWriter(process.stdout);
   const files = (args._ as (string | number)[]).map(String);
   const select = parseSelectOptions(args as Record<string, unknown>);
@@ -75,7 +86,7 @@ export async function main(argv: string[]): Promise<number> {
         names.set(spool.path, '<stdin>');
         paths = paths.map((p) => (p === '-' ? spool!.path : p));
       }
-      const layout = new MmiotraceLayout(bases);
+      const layout = new MmiotraceLayout(bases, ids);
       try {
         const pass1 = selected();
         await readInputs(paths, (ev) => pass1(ev) && layout.scan(ev), { ...io, afterChunk: undefined, names });

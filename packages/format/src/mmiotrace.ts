@@ -19,6 +19,8 @@ type Ev = Record<string, unknown> & { type: string };
 
 /** Regions mmiotrace can describe: BARs 0-5 and the expansion ROM (resource 6). */
 const RESOURCES = 7;
+/** The size the default layout gives an NVIDIA card's BAR1 when the trace has none (demmio needs one). */
+const NVIDIA_BAR1 = 0x1000000n;
 /** Where the default layout starts placing regions without a known base. */
 export const DEFAULT_BASE = 0xf0000000n;
 const MIN_SIZE = 0x1000n;
@@ -57,6 +59,14 @@ interface CfgBar {
   sizing: boolean;
 }
 
+/** `--id 10de:0641` or `--id 0000:01:00.0=10de:0641`: vendor and device, for one device or every one. */
+export function parseIdOption(text: string): { dev?: string; vendor: bigint; device: bigint } | undefined {
+  const m = /^(?:((?:[0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7])=)?([0-9a-fA-F]{1,4}):([0-9a-fA-F]{1,4})$/.exec(text.trim());
+  if (!m) return undefined;
+  const dev = m[1] === undefined ? undefined : m[1].length === 7 ? `0000:${m[1].toLowerCase()}` : m[1].toLowerCase();
+  return { dev, vendor: BigInt('0x' + m[2]), device: BigInt('0x' + m[3]) };
+}
+
 /** `0000:03:00.0:2=0xf0000000` → key and base. */
 export function parseBaseOption(text: string): { dev: string; region: number; base: bigint } | undefined {
   const m = /^(?:([0-9a-fA-F]{4}):)?([0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]):(\d+)=(0x[0-9a-fA-F]+|\d+)$/.exec(text.trim());
@@ -77,7 +87,11 @@ export class MmiotraceLayout {
   readonly unplaceable = new Map<string, number>();
   private placed = false;
 
-  constructor(private readonly bases: { dev: string; region: number; base: bigint }[] = []) {}
+  constructor(
+    private readonly bases: { dev: string; region: number; base: bigint }[] = [],
+    /** --id: vendor and device IDs for a device (or, without dev, every device) the trace gives none for. */
+    private readonly ids: { dev?: string; vendor: bigint; device: bigint }[] = [],
+  ) {}
 
   private deviceOf(dev: string): DeviceInfo {
     let d = this.devices.get(dev);
@@ -216,6 +230,18 @@ export class MmiotraceLayout {
     // The trace's own config space first; then device events (already in); --base where neither gave a base.
     const fromConfig: [bigint, bigint][] = [];
     for (const d of [...this.devices.values()].sort((a, b) => (a.dev < b.dev ? -1 : 1))) this.configRegions(d, fromConfig);
+    // IDs: config space, then device events, then --id.
+    for (const d of this.devices.values()) {
+      if (d.cfgVendor !== undefined || d.vendor !== undefined) continue;
+      const id = this.ids.find((i) => i.dev === d.dev) ?? this.ids.find((i) => i.dev === undefined);
+      if (id) [d.cfgVendor, d.cfgDevice] = [id.vendor, id.device];
+    }
+    // envytools demmio registers an NVIDIA card only when BAR0 and BAR1 are memory BARs: give BAR1 a place
+    // (not to a device an mmiotrace PCIDEV line described: that line is written back as it was).
+    for (const d of this.devices.values()) {
+      const vendor = d.cfgVendor ?? (d.vendor === undefined ? undefined : BigInt(d.vendor));
+      if (vendor === 0x10den && d.vendor === undefined && d.regions.has(0) && !d.regions.has(1)) d.regions.set(1, { end: 0n, size: NVIDIA_BAR1 });
+    }
     for (const b of this.bases) {
       const d = this.deviceOf(b.dev);
       const r = d.regions.get(b.region) ?? { end: 0n };
@@ -267,8 +293,9 @@ export function pcidevLine(d: DeviceInfo): string {
   const m = PCI_ADDR.exec(d.dev)!;
   const bus = parseInt(m[2]!, 16);
   const devfn = (parseInt(m[3]!, 16) << 3) | +m[4]!;
-  const vendor = d.vendor ? BigInt(d.vendor) : d.cfgVendor ?? 0n;
-  const device = d.device ? BigInt(d.device) : d.cfgDevice ?? 0n;
+  // The trace's config space first, then a device event (and --id, put with the config IDs by place()).
+  const vendor = d.cfgVendor ?? (d.vendor ? BigInt(d.vendor) : 0n);
+  const device = d.cfgDevice ?? (d.device ? BigInt(d.device) : 0n);
   let s = `PCIDEV ${bus.toString(16).padStart(2, '0')}${devfn.toString(16).padStart(2, '0')} ${hex(vendor).padStart(4, '0')}${hex(device).padStart(4, '0')} ${d.irq.toString(16)}`;
   const starts: string[] = [];
   const sizes: string[] = [];

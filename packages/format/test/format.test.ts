@@ -103,6 +103,17 @@ describe('round trip: mmio-parse | mmio-format --to X | mmio-parse', () => {
     );
   });
 
+  it('mmiotrace: --id gives the IDs a trace lacks; an NVIDIA card gets a BAR1 so that demmio registers it', async () => {
+    const input = '1@1.5:vfio_region_read  (0000:01:00.0:region0+0x0, 4) = 0x92000a2\n';
+    const plain = await run('mmio-format', ['--to', 'mmiotrace', '-'], input);
+    expect(plain.stdout.split('\n')[1]).toBe('PCIDEV 0100 00000000 0 f0000000 0 0 0 0 0 0 1000 0 0 0 0 0 0 ');
+    const nv = await run('mmio-format', ['--to', 'mmiotrace', '--id', '10de:0641', '-'], input);
+    expect(nv.stdout.split('\n')[1]).toBe('PCIDEV 0100 10de0641 0 f0000000 f1000000 0 0 0 0 0 1000 1000000 0 0 0 0 0 ');
+    const one = await run('mmio-format', ['--to', 'mmiotrace', '--id', '02:00.0=10de:0641', '-'], input);
+    expect(one.stdout.split('\n')[1]).toBe('PCIDEV 0100 00000000 0 f0000000 0 0 0 0 0 0 1000 0 0 0 0 0 0 ');
+    expect((await run('mmio-format', ['--to', 'qemu', '--id', '10de:0641'], '')).code).toBe(2);
+  });
+
   it('mmiotrace: accesses keep their MAP id, so a trace with overlapping MAPs comes back byte for byte', async () => {
     const text = [
       'VERSION 20070824',
