@@ -6,13 +6,16 @@ import { clearProgress } from './progress.js';
 
 export const VERSION = '0.1.0';
 
-/**
- * A yargs parser set up the way every mmio-tools program wants it: strict
- * options, usage errors thrown as UsageError (exit 2), --help and --version.
- */
 /** -q: no notes on stderr (errors are still printed), as grep -q. */
 let quiet = false;
+/** --progress / --no-progress as given (undefined: neither). */
+let progressFlag: boolean | undefined;
 
+/**
+ * A yargs parser set up the way every mmio-tools program wants it: strict
+ * options, usage errors thrown as UsageError (exit 2), --help and --version,
+ * and the options of every tool: -q, --progress, completion.
+ */
 export function cliParser(tool: string, argv: string[]): Argv {
   return yargs(argv)
     .scriptName(tool)
@@ -148,4 +151,3 @@ export function warn(tool: string, message: string): void {
 export function progressWanted(): boolean | undefined {
   return progressFlag;
 }
-let progressFlag: boolean | undefined;

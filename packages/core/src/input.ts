@@ -69,7 +69,8 @@ class Shadow {
   private readonly raw = createInflateRaw();
   private head: Buffer | undefined = Buffer.alloc(0);
   private readonly out: Buffer[] = [];
-  /** Bytes inflated, and how many of them the gunzip stream has given (dropped from `out`). */
+  /** Bytes in `out`, bytes inflated, and how many of them the gunzip stream has given (dropped from `out`). */
+  private kept = 0;
   private total = 0;
   private given = 0;
   private done: Promise<void>;
@@ -77,6 +78,7 @@ class Shadow {
   constructor() {
     this.raw.on('data', (c: Buffer) => {
       this.out.push(c);
+      this.kept += c.length;
       this.total += c.length;
       this.trim();
     });
@@ -109,16 +111,14 @@ class Shadow {
 
   private trim(): void {
     // Keep only what the gunzip stream has not given yet.
-    let drop = this.given - (this.total - this.out.reduce((a, c) => a + c.length, 0));
+    let drop = this.given - (this.total - this.kept);
     while (drop > 0 && this.out.length > 0) {
       const c = this.out[0]!;
-      if (c.length <= drop) {
-        this.out.shift();
-        drop -= c.length;
-      } else {
-        this.out[0] = c.subarray(drop);
-        drop = 0;
-      }
+      const n = Math.min(c.length, drop);
+      if (n === c.length) this.out.shift();
+      else this.out[0] = c.subarray(n);
+      this.kept -= n;
+      drop -= n;
     }
   }
 

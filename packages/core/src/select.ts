@@ -268,7 +268,8 @@ export class Selection {
   pass(ev: Ev): 'select' | 'context' | false {
     const o = this.o;
     if (this.firstT === undefined && typeof ev.t === 'number') this.firstT = ev.t;
-    this.note(ev);
+    // What the input has is only told when nothing was selected: once something is, no need to note it.
+    if (this.selected === 0) this.note(ev);
     if (ev.type === 'mark') {
       this.seen.marks++;
       this.moveWindow(String(ev.text ?? ''));

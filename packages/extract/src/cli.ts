@@ -17,8 +17,9 @@ export async function main(argv: string[]): Promise<number> {
   const out = new LineWriter(process.stdout);
   // yargs gives a positional `-` as '': it is standard input, as for every tool.
   const stdinNamed = argv.includes('-');
-  const load = (path: string) => loadImage(path === '' && stdinNamed ? '-' : path);
-  const shown = (path: string) => inputName(path === '' && stdinNamed ? '-' : path);
+  const pathOf = (image: string) => (image === '' && stdinNamed ? '-' : image);
+  const load = (image: string) => loadImage(pathOf(image));
+  const shown = (image: string) => inputName(pathOf(image));
   await cliParser(TOOL, argv)
     .usage('$0 <nvram|firmware|strings> IMAGE [options]\n\nCarve Broadcom NVRAM text, FullMAC firmware and strings out of a memory image (from mmio-replay).')
     .command(
@@ -71,7 +72,7 @@ export async function main(argv: string[]): Promise<number> {
             shown(a.image),
           );
         }
-        await writeAtomic(a.output, (target) => writeFile(target, img.subarray(fw.start, fw.end)), [a.image === '' && stdinNamed ? '-' : a.image]);
+        await writeAtomic(a.output, (target) => writeFile(target, img.subarray(fw.start, fw.end)), [pathOf(a.image)]);
         out.line(JSON.stringify({ type: 'firmware', path: a.output, offset: toHex(fw.start), size: fw.end - fw.start, ramBase: toHex(fw.ramBase), version: fw.version }));
       },
     )

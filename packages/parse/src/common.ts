@@ -1,4 +1,4 @@
-import { canonicalDev, decimalNumber, type MmioEvent } from '@mmio-tools/core';
+import { canonicalDev, decimalNumber, type AccessEvent, type MmioEvent } from '@mmio-tools/core';
 
 /** A line that names a known trace event but breaks its format. */
 export class MalformedLine extends Error {
@@ -54,4 +54,18 @@ export function safeInt(text: string, what: string): number {
 export function checkTime(t: number, text: string): number {
   if (!(t <= Number.MAX_SAFE_INTEGER)) throw new MalformedLine(`time ${JSON.stringify(excerpt(text))} is out of range`);
   return t;
+}
+
+/**
+ * A memory_region_ops read whose value is wider than the access: QEMU traces what
+ * the device's read function returned, before the memory core keeps the low
+ * `width` bytes for the guest (memory_region_read_accessor): a 2-byte read of
+ * pci-conf-data returns 0xffffffff, HPET returns its 64-bit registers. `value`
+ * becomes the low bytes the guest saw; the value as printed stays in `raw`.
+ * A value past 64 bits is left for the caller's check to refuse.
+ */
+export function keepGuestBytes(ev: AccessEvent): void {
+  if (ev.value.length - 2 <= ev.width * 2 || ev.value.length > 18) return;
+  ev.raw = ev.value;
+  ev.value = '0x' + (BigInt(ev.value) & ((1n << BigInt(ev.width * 8)) - 1n)).toString(16);
 }

@@ -64,6 +64,11 @@ export async function parseTrace(input: AsyncIterable<Buffer>, file: string, opt
   return stats;
 }
 
+/** Put the input's name in an event, when mmio-parse reads several (ParseOptions.file). */
+function withFile(ev: MmioEvent, opts: ParseOptions): void {
+  if (opts.file !== undefined) (ev as { file?: string }).file = opts.file;
+}
+
 /** Is an input with this start (undefined: empty) read as a simpletrace binary under --format? */
 export function isSimpleInput(format: Format, head: Buffer | undefined): boolean {
   return format === 'simple' || (format === 'auto' && head !== undefined && isSimpleTrace(head));
@@ -114,7 +119,7 @@ export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink
   };
   const emit = (r: MmioEvent, lineNo: number) => {
     r.line = lineNo;
-    if (opts.file !== undefined) (r as { file?: string }).file = opts.file;
+    withFile(r, opts);
     stats.events++;
     if (r.type === 'event') {
       flush();
@@ -230,7 +235,7 @@ async function parseSimple(chunks: AsyncIterable<Buffer>, file: string, opts: Pa
       {
         event(ev, record) {
           ev.line = record;
-          if (opts.file !== undefined) (ev as { file?: string }).file = opts.file;
+          withFile(ev, opts);
           stats.events++;
           sink.event(ev);
         },
@@ -238,7 +243,7 @@ async function parseSimple(chunks: AsyncIterable<Buffer>, file: string, opts: Pa
           if (!opts.all) return;
           stats.events++;
           const ev: MmioEvent = { type: 'event', src: 'simpletrace', name, args, t, line: record };
-          if (opts.file !== undefined) (ev as { file?: string }).file = opts.file;
+          withFile(ev, opts);
           sink.event(ev);
         },
         malformed(err, record) {

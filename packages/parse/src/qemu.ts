@@ -5,7 +5,7 @@
  * system/trace-events.
  */
 import { accessProblem, decimalNumber, hexLiteral, numberText, scaledDecimal, type AccessEvent, type MmioEvent } from '@mmio-tools/core';
-import { MalformedLine, SKIP, checkTime, checkWidth, excerpt, normalizeDev, safeInt, seconds, type LineResult } from './common.js';
+import { MalformedLine, SKIP, checkTime, checkWidth, excerpt, keepGuestBytes, normalizeDev, safeInt, seconds, type LineResult } from './common.js';
 import { CONTEXT_HANDLERS, type ContextHandler } from './context.js';
 
 interface Prefix {
@@ -164,14 +164,7 @@ function memOps(type: 'read' | 'write', args: string, p: Prefix): AccessEvent {
   const mr = m[2] === '(nil)' ? '0x0' : hexLiteral(m[2]!);
   if (mr === undefined || mr.length > 18) throw new MalformedLine(`${event}: mr ${JSON.stringify(m[2])} is not a pointer`);
   const ev: AccessEvent = { type, src: 'memory', name: m[6], addr: hex(m[3]!), width, value: hex(m[4]!), cpu, mr, t: p.t, tid: p.tid, line: 0 };
-  if (type === 'read' && ev.value.length - 2 > width * 2 && ev.value.length <= 18) {
-    // QEMU traces what the device's read function returned, before the memory core
-    // keeps the low `size` bytes for the guest (memory_region_read_accessor): a 2-byte
-    // read of pci-conf-data returns 0xffffffff, HPET returns its 64-bit registers.
-    // The guest saw the low bytes; the value as printed stays in `raw`.
-    ev.raw = ev.value;
-    ev.value = '0x' + (BigInt(ev.value) & ((1n << BigInt(width * 8)) - 1n)).toString(16);
-  }
+  if (type === 'read') keepGuestBytes(ev);
   checkAccess('memory', ev);
   return ev;
 }
@@ -366,19 +359,14 @@ function fastMatch(line: string): RegExpExecArray | null {
  * made it slower.
  */
 export function accessLine(line: string, lineNo: number, file = ''): string | undefined {
-  const v = VFIO_FAST.exec(line);
+  const v = vfioMatch(line);
   if (v !== null) {
-    // Groups as in vfioScan.
+    // Groups as in vfioMatch.
     const write = v[3] !== undefined;
-    const offset = write ? v[5]! : v[10]!;
-    const value = write ? v[6]! : v[12]!;
-    const w = write ? v[7]! : v[11]!;
-    const width = w.charCodeAt(0) - 48;
-    if (value.length - 2 <= width * 2 && (offset.length < 18 || accessProblem(width, value, offset, undefined) === undefined)) {
-      const time = v[1] === undefined ? '' : `,"t":${plainTime(v[2]!) ? v[2] : numberText(decimalNumber(v[2]!, 0, v[2]!.length))},"tid":${v[1]}`;
-      const dev = normalizeDev(write ? v[3]! : v[8]!);
-      return `{"type":"${write ? 'write' : 'read'}","src":"vfio","dev":"${dev}","region":${write ? v[4] : v[9]},"offset":"${offset}","width":${w},"value":"${value}"${file}${time},"line":${lineNo}}`;
-    }
+    const time = v[1] === undefined ? '' : `,"t":${plainTime(v[2]!) ? v[2] : numberText(decimalNumber(v[2]!, 0, v[2]!.length))},"tid":${v[1]}`;
+    return write
+      ? `{"type":"write","src":"vfio","dev":"${normalizeDev(v[3]!)}","region":${v[4]},"offset":"${v[5]}","width":${v[7]},"value":"${v[6]}"${file}${time},"line":${lineNo}}`
+      : `{"type":"read","src":"vfio","dev":"${normalizeDev(v[8]!)}","region":${v[9]},"offset":"${v[10]}","width":${v[11]},"value":"${v[12]}"${file}${time},"line":${lineNo}}`;
   }
   const m = fastMatch(line);
   if (m === null) return undefined;
@@ -418,27 +406,20 @@ function plainTime(t: string): boolean {
   return frac >= 1 && frac <= 6 && t.charCodeAt(t.length - 1) !== 48 && (p <= 9 || (p === 10 && t.charCodeAt(0) <= 51));
 }
 
-/** The last device name read and its text: accesses come in long runs to one device. */
-let scanDevText = '';
-let scanDev = '';
-
-function vfioScan(line: string, lineNo: number): AccessEvent | undefined {
+/**
+ * The VFIO expression's match of a line, or null for any other line and for a
+ * value or place that cannot be (parseQemuLine words the error). Groups: 1 tid,
+ * 2 time; write 3 dev, 4 region, 5 offset, 6 value, 7 width; read 8 dev,
+ * 9 region, 10 offset, 11 width, 12 value.
+ */
+function vfioMatch(line: string): RegExpExecArray | null {
   const m = VFIO_FAST.exec(line);
-  if (m === null) return undefined;
-  // Groups: 1 tid, 2 time; write 3 dev, 4 region, 5 offset, 6 value, 7 width; read 8 dev, 9 region, 10 offset, 11 width, 12 value.
+  if (m === null) return null;
   const write = m[3] !== undefined;
-  const devText = write ? m[3]! : m[8]!;
   const offset = write ? m[5]! : m[10]!;
   const value = write ? m[6]! : m[12]!;
   const width = (write ? m[7]! : m[11]!).charCodeAt(0) - 48;
-  if (value.length - 2 > width * 2 || (offset.length === 18 && accessProblem(width, value, offset, undefined) !== undefined)) return undefined;
-  if (devText !== scanDevText) {
-    scanDevText = devText;
-    scanDev = normalizeDev(devText);
-  }
-  const t = m[2] === undefined ? undefined : decimalNumber(m[2], 0, m[2].length);
-  const tid = m[1] === undefined ? undefined : +m[1];
-  return { type: write ? 'write' : 'read', src: 'vfio', dev: scanDev, region: +(write ? m[4]! : m[9]!), offset, width, value, t, tid, line: lineNo };
+  return accessProblem(width, value, offset, undefined) === undefined ? m : null;
 }
 
 /**
@@ -448,8 +429,14 @@ function vfioScan(line: string, lineNo: number): AccessEvent | undefined {
  * objects, not text. Undefined for any other line.
  */
 export function accessEvent(line: string, lineNo: number): AccessEvent | undefined {
-  const v = vfioScan(line, lineNo);
-  if (v !== undefined) return v;
+  const v = vfioMatch(line);
+  if (v !== null) {
+    const t = v[2] === undefined ? undefined : decimalNumber(v[2], 0, v[2].length);
+    const tid = v[1] === undefined ? undefined : +v[1];
+    return v[3] !== undefined
+      ? { type: 'write', src: 'vfio', dev: normalizeDev(v[3]), region: +v[4]!, offset: v[5]!, width: +v[7]!, value: v[6]!, t, tid, line: lineNo }
+      : { type: 'read', src: 'vfio', dev: normalizeDev(v[8]!), region: +v[9]!, offset: v[10]!, width: +v[11]!, value: v[12]!, t, tid, line: lineNo };
+  }
   const m = fastMatch(line);
   if (m === null) return undefined;
   const t = fastSeconds(m);

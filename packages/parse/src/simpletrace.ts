@@ -10,7 +10,7 @@
  * The mapping records name the events, so no trace-events file is needed.
  */
 import { accessProblem, toHex, type AccessEvent, type MmioEvent } from '@mmio-tools/core';
-import { MalformedLine, WIDTHS, normalizeDev } from './common.js';
+import { MalformedLine, WIDTHS, keepGuestBytes, normalizeDev } from './common.js';
 
 export const SIMPLE_MAGIC = 0xf2b177cb0aa429b4n;
 const HEADER_ID = 0xffffffffffffffffn;
@@ -81,11 +81,7 @@ function index(event: string, what: string, v: bigint): number {
 /** The access event of a known QEMU event, checked: a value that fits its width. */
 function accessOf(name: string, a: (string | bigint)[], t: number): MmioEvent | undefined {
   const ev = rawAccessOf(name, a, t);
-  if (ev && name === 'memory_region_ops_read' && ev.value.length - 2 > ev.width * 2) {
-    // What the device returned; the guest saw the low bytes (see the text parser, qemu.ts).
-    ev.raw = ev.value;
-    ev.value = '0x' + (BigInt(ev.value) & ((1n << BigInt(ev.width * 8)) - 1n)).toString(16);
-  }
+  if (ev && name === 'memory_region_ops_read') keepGuestBytes(ev);
   if (ev) {
     const problem = accessProblem(ev.width, ev.value, ev.offset, ev.addr);
     if (problem !== undefined) throw new MalformedLine(`${name}: ${problem}`);

@@ -71,7 +71,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   // Every image is written before any is put in place: all of them, or none.
   const batch = new OutputBatch(files);
-  const summaries = [];
+  const summaries: { summary: Omit<ReturnType<typeof planImage>, 'originN' | 'sizeN'>; origin: bigint }[] = [];
   try {
     for (const [i, slot] of slots.entries()) {
       const { originN, sizeN, ...summary } = planImage(slot, paths[i]!, o);
@@ -79,17 +79,17 @@ export async function main(argv: string[]): Promise<number> {
         if (e?.code === 'EFBIG') throw new InputError(`file too large for this file system: the image is ${summary.size} bytes from ${summary.origin} (--origin sets where it starts)`, paths[i]!);
         throw e;
       });
-      summaries.push(summary);
+      summaries.push({ summary, origin: originN });
     }
     await batch.commit();
   } catch (e) {
     await batch.abandon();
     throw e;
   }
-  for (const [i, summary] of summaries.entries()) {
+  for (const [i, { summary, origin }] of summaries.entries()) {
     out.line(JSON.stringify(summary));
     if (size !== undefined) {
-      const past = bytesOutside(slots[i]!.image, BigInt(summary.origin), size);
+      const past = bytesOutside(slots[i]!.image, origin, size);
       if (past > 0n) warn(TOOL, `${summary.path}: ${past} written byte${past === 1n ? '' : 's'} lie past --size ${args.size} and are not in the image`);
     }
   }

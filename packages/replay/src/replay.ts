@@ -66,14 +66,14 @@ export class Replayer {
   private lastFields: [unknown, unknown, unknown, unknown] = [undefined, undefined, undefined, undefined];
   private lastKey = '';
 
-  /** A number origin, for the check that writes lie above it (undefined: first or min, checked when written). */
-  private readonly originN: number | undefined;
+  /** Writes need no check against the origin here: it is 0, or found from the writes (first, min, auto). */
+  private readonly noOriginCheck: boolean;
 
   constructor(
     private readonly o: ReplayOptions,
     private readonly onMismatch: (ev: Ev, image: string) => void,
   ) {
-    this.originN = typeof o.origin === 'bigint' ? (o.origin === 0n ? 0 : -1) : undefined;
+    this.noOriginCheck = typeof o.origin !== 'bigint' || o.origin === 0n;
   }
 
   /** Feed one event; non-access events are ignored. */
@@ -94,7 +94,7 @@ export class Replayer {
         this.slots.set(key, slot);
       }
       // Up to 13 hex digits an address is a number below 2^52: the hot path, without BigInt.
-      if (at.length <= 15 && (this.originN === undefined || this.originN === 0)) {
+      if (at.length <= 15 && this.noOriginCheck) {
         slot.image.writeHex(parseInt(at, 16), ev.value as string, width, this.o.bigEndian);
         return;
       }
