@@ -1,6 +1,6 @@
 import { LineWriter, Selection, UsageError, cliParser, parseSelectOptions, selectorOptions, selects, stringifyEvent, warn, warnInvalid } from '@mmio-tools/core';
 import { inputOptions, inputOptionsOf, readInputs } from '@mmio-tools/parse';
-import { loadRegisters } from './load.js';
+import { loadRegisters, rootsOf } from './load.js';
 
 const TOOL = 'mmio-annotate';
 
@@ -11,7 +11,8 @@ export async function main(argv: string[]): Promise<number> {
         '$0 --regs FILE [options] [file ...]\n\n' +
           'Add "reg": "NAME" to access events whose (region, offset) hits a register of the\n' +
           'database, and "fields": {...} with the bitfields of the value. The database is an\n' +
-          'envytools rnndb XML file or a JSON/YAML register map. Other events pass unchanged.\n' +
+          'envytools rnndb XML file (names and "decoded" values as envytools\' demmio prints\n' +
+          'them) or a JSON/YAML register map. Other events pass unchanged.\n' +
           'Inputs are NDJSON events or raw traces; the selectors choose what is written.',
       ),
     ),
@@ -19,11 +20,14 @@ export async function main(argv: string[]): Promise<number> {
     .option('regs', { type: 'string', demandOption: true, requiresArg: true, describe: 'register database: rnndb .xml, or .json/.yaml map' })
     .option('domain', { type: 'string', requiresArg: true, describe: 'rnndb domain to use (default: the only one)' })
     .option('bar', { type: 'string', default: '0', describe: 'rnndb: the region (BAR) the domain describes (--region selects events, as in every tool)' })
+    .option('rnn-path', { type: 'string', requiresArg: true, describe: 'rnndb: database roots DIR:DIR… for <import> and a --regs name without a / (default: $RNN_PATH, else the --regs file\'s directory)' })
+    .option('variant', { type: 'string', requiresArg: true, describe: 'rnndb: name with this variant: NAME (e.g. GK104), ENUM=NAME or a chipset id in hex (default: per device, from its first access at offset 0, PMC_BOOT_0, as demmio)' })
     .example('mmio-parse trace.log | $0 --regs examples/bcm43602/regs.json | mmio-format --to text', 'read a trace with register names')
-    .example('mmio-parse nv.mmiotrace | $0 --regs rnndb/root.xml --domain NV_MMIO | jq -c "select(.reg)"', 'envytools names')
+    .example('RNN_PATH=envytools/build/rnndb-generated:envytools/rnndb mmio-parse nv.log | $0 --regs nv_mmio.xml --domain NV_MMIO | mmio-format --to text', 'envytools names and decoded values')
     .parseAsync();
   if (!/^\d+$/.test(args.bar)) throw new UsageError(`--bar ${JSON.stringify(args.bar)}: expected a region index 0-8`);
-  const regs = loadRegisters(args.regs, { domain: args.domain, region: +args.bar });
+  const roots = rootsOf(args['rnn-path'] as string | undefined) ?? rootsOf(process.env.RNN_PATH);
+  const regs = loadRegisters(args.regs, { domain: args.domain, region: +args.bar, roots, variant: args.variant as string | undefined });
   const out = new LineWriter(process.stdout);
   const files = (args._ as (string | number)[]).map(String);
   const select = parseSelectOptions(args as Record<string, unknown>);
@@ -34,7 +38,10 @@ export async function main(argv: string[]): Promise<number> {
   const res = await readInputs(
     files,
     (ev, raw) => {
-      if (selection && selection.pass(ev) === false) return;
+      if (selection && selection.pass(ev) === false) {
+        regs.observe?.(ev); // a chipset read the selectors leave out still tells the variant
+        return;
+      }
       const hit = regs.annotate(ev);
       if (ev.type === 'read' || ev.type === 'write') {
         accesses++;
@@ -47,6 +54,7 @@ export async function main(argv: string[]): Promise<number> {
   );
   warnInvalid(TOOL, res);
   for (const m of selection?.report() ?? []) warn(TOOL, m);
+  for (const m of regs.notes()) warn(TOOL, m);
   // Nothing named is a result to say, not to leave silent: say why where it can be told.
   if (accesses > 0 && named === 0) {
     warn(TOOL, byAddress === accesses

@@ -1,4 +1,5 @@
 export * from './regs.js';
 export * from './rnndb.js';
+export * from './rnnmap.js';
 export * from './map.js';
 export * from './load.js';

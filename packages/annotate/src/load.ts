@@ -1,20 +1,44 @@
 import { readTextFileSync } from '@mmio-tools/core';
-import { loadRnndb } from './rnndb.js';
+import { pickDomain, readRnndb } from './rnndb.js';
+import { RnnAnnotator, variantsOf } from './rnnmap.js';
 import { loadRegisterMap } from './map.js';
-import type { RegisterMap } from './regs.js';
+import type { Annotator } from './regs.js';
 
-/** The largest database file read: envytools' whole rnndb is 4 MB. */
+/** The largest database file read: envytools' whole rnndb is 2 MB. */
 export const MAX_DATABASE = 64 << 20;
 
+export interface LoadOptions {
+  /** rnndb: the domain to use (default: the only one). */
+  domain?: string;
+  /** rnndb: the region (BAR) the domain describes. */
+  region: number;
+  /** rnndb: database roots for imports and a --regs name without a `/` (default: the --regs file's directory). */
+  roots?: string[];
+  /** rnndb: the variant to name with (default: from PMC_BOOT_0 where the database has a chipset enum). */
+  variant?: string;
+}
+
+/** The database roots of RNN_PATH (colon-separated, as envytools reads it). */
+export function rootsOf(spec: string | undefined): string[] | undefined {
+  return spec === undefined || spec === '' ? undefined : spec.split(':');
+}
+
 /** Load a register database: rnndb XML when it starts with `<`, else a JSON/YAML map. */
-export function loadRegisters(file: string, opts: { domain?: string; region: number }): RegisterMap {
-  // A file system error goes to the CLI runner, which prints `path: reason`; some (EISDIR) come without the path.
-  let text: string;
-  try {
-    text = readTextFileSync(file, MAX_DATABASE);
-  } catch (e) {
-    (e as NodeJS.ErrnoException).path ??= file;
-    throw e;
+export function loadRegisters(file: string, opts: LoadOptions): Annotator {
+  const rnn = /\.xml$/i.test(file) || (opts.roots !== undefined && !file.includes('/'));
+  if (!rnn) {
+    // A file system error goes to the CLI runner, which prints `path: reason`; some (EISDIR) come without the path.
+    let text: string;
+    try {
+      text = readTextFileSync(file, MAX_DATABASE);
+    } catch (e) {
+      (e as NodeJS.ErrnoException).path ??= file;
+      throw e;
+    }
+    if (!text.trimStart().startsWith('<')) return loadRegisterMap(file, text);
   }
-  return text.trimStart().startsWith('<') ? loadRnndb(file, text, opts) : loadRegisterMap(file, text);
+  const roots = opts.roots ?? [file.includes('/') ? file.replace(/\/[^/]*$/, '') || '/' : '.'];
+  const db = readRnndb(file, roots);
+  const domain = pickDomain(db, file, opts.domain);
+  return new RnnAnnotator(domain, opts.region, opts.variant === undefined ? undefined : variantsOf(domain, opts.variant));
 }

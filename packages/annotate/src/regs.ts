@@ -1,6 +1,6 @@
 /**
  * A register map: which register an access at (region, byte offset) hits, and how its value
- * splits into bitfields. Built from an rnndb XML database (rnndb.ts) or a JSON/YAML map (map.ts).
+ * splits into bitfields, for a JSON/YAML map (map.ts); rnndb databases have their own (rnndb.ts).
  * Arrays stay arrays (they are not expanded), so big databases load quickly; lookups go
  * through buckets of 4 KiB and a cache of recent offsets.
  */
@@ -113,7 +113,7 @@ function findIn(items: Item[], offset: bigint, prefix: string): Hit | undefined 
 }
 
 /** Bitfields of a value: number (or hex text past 2^53), or the enum name. */
-export function decodeFields(def: RegisterDef, value: bigint): Record<string, number | string> | undefined {
+export function mapFields(def: RegisterDef, value: bigint): Record<string, number | string> | undefined {
   if (def.fields.length === 0) return undefined;
   const out: Record<string, number | string> = {};
   for (const f of def.fields) {
@@ -125,8 +125,18 @@ export function decodeFields(def: RegisterDef, value: bigint): Record<string, nu
   return out;
 }
 
-/** A register database: one RegisterSpace per region it describes. */
-export class RegisterMap {
+/** What mmio-annotate asks of a register database. */
+export interface Annotator {
+  /** Add `reg` (and `fields`, `decoded`) to an access event that hits a register. Returns whether it did. */
+  annotate(ev: Record<string, unknown>): boolean;
+  /** See an access that is not written (left out by the selectors): what it says about the device still counts. */
+  observe?(ev: Record<string, unknown>): void;
+  /** What the reader should know once the input is read (one line each). */
+  notes(): string[];
+}
+
+/** A register map (JSON/YAML): one RegisterSpace per region it describes. */
+export class RegisterMap implements Annotator {
   constructor(readonly regions: Map<number, RegisterSpace>) {}
 
   /** Add `reg` (and `fields`) to an access event that hits a register. Returns whether it did. */
@@ -138,9 +148,13 @@ export class RegisterMap {
     if (!hit) return false;
     ev.reg = hit.reg;
     if (hit.def) {
-      const fields = decodeFields(hit.def, BigInt(ev.value as string));
+      const fields = mapFields(hit.def, BigInt(ev.value as string));
       if (fields) ev.fields = fields;
     }
     return true;
+  }
+
+  notes(): string[] {
+    return [];
   }
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadRegisters, loadRnndb, loadRegisterMap } from '../src/index.js';
+import { cFixed, decodeValue, hexText, loadRegisters, loadRegisterMap, parsePmcId, pickDomain, readRnndb, variantsOf } from '../src/index.js';
 import { run, sh } from '../../../test/helpers/util.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'annotate-'));
@@ -12,120 +12,177 @@ const put = (name: string, text: string) => {
   return p;
 };
 
-// An rnndb database in the shape of envytools' files: import, enum, bitset, group, domain,
-// registers of every width, arrays (nested), a stripe, register arrays, bitfields by low/high
-// and pos, enum by type and inline values.
-put('common.xml', `<?xml version="1.0" encoding="UTF-8"?>
-<database xmlns="http://nouveau.freedesktop.org/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<enum name="chipset">
-  <value name="NV50" value="0x50"/>
-  <value name="NVA0" value="0xa0"/>
-</enum>
-<bitset name="intr" inline="yes">
-  <bitfield pos="0" name="VBLANK"/>
-  <bitfield pos="8" name="FIFO"/>
-</bitset>
-</database>
-`);
-const root = put('root.xml', `<?xml version="1.0" encoding="UTF-8"?>
-<database xmlns="http://nouveau.freedesktop.org/">
-<import file="common.xml"/>
-<group name="ctx">
-  <reg32 offset="0x0" name="CTX_PTR"/>
-</group>
-<domain name="NV_MMIO" bare="yes" prefix="chipset">
-  <reg32 offset="0x000000" name="PMC_BOOT_0">
-    <bitfield low="0" high="3" name="MINOR"/>
-    <bitfield low="20" high="27" name="CHIPSET" type="chipset"/>
-  </reg32>
-  <reg32 offset="0x000100" name="PMC_INTR" type="intr"/>
-  <reg8 offset="0x000200" name="PMC_BYTE"/>
-  <reg16 offset="0x000202" name="PMC_HALF"/>
-  <reg64 offset="0x000208" name="PMC_WIDE"/>
-  <reg32 offset="0x000300" name="SCRATCH" length="4" stride="8"/>
-  <array offset="0x2000" name="PFIFO" stride="0x100" length="4">
-    <reg32 offset="0x0" name="CTRL">
-      <bitfield pos="31" name="ENABLE"/>
-      <bitfield low="4" high="5" name="MODE">
-        <value value="0" name="OFF"/>
-        <value value="2" name="AUTO"/>
-      </bitfield>
-    </reg32>
-    <array offset="0x40" name="CH" stride="0x10" length="2">
-      <reg32 offset="0x4" name="GET"/>
-    </array>
-    <use-group name="ctx"/>
-  </array>
-  <stripe offset="0x4000" stride="0x1000" length="2">
-    <reg32 offset="0x8" name="PGRAPH_STATUS"/>
-  </stripe>
-</domain>
-<domain name="OTHER" width="32">
-  <reg32 offset="0x10" name="WORD_ADDRESSED"/>
-</domain>
-</database>
-`);
+const here = new URL('.', import.meta.url).pathname;
+// A small database in envytools' language (test/rnndb): two roots (the chipset enum in gen/, as
+// envytools' build generates nvchipsets.xml), imports by root-relative path, definitions inside a
+// domain and an array, variants by range (A:B, A-B, :B, B-) and on bitfields and enum values,
+// nameless arrays and stripes, a use-group, shr, bitsets and enums by type, every basic type.
+// Each expected line is what envytools' `lookup -f top.xml -a CHIP ADDR VALUE` (f102b82) printed.
+const roots = [join(here, 'rnndb/gen'), join(here, 'rnndb/db')];
+const ENVYTOOLS_LOOKUP: [string, number, bigint, string][] = [
+  ['G80', 0x0, 0x050000a2n, 'PMC.ID => { STEPPING = 0xa2 | CHIPSET = G80 | FOUNDRY = TSMC }'],
+  ['GK104', 0x0, 0x0e4000a1n, 'PMC.ID => { STEPPING = 0xa1 | CHIPSET = GK104 | FOUNDRY = TSMC }'],
+  ['G80', 0x100, 0x1101n, 'PMC.INTR => { PFIFO | PGRAPH | PDISPLAY }'],
+  ['NV40', 0x100, 0x1101n, 'PMC.INTR => { PFIFO | PGRAPH | 0x1000 }'],
+  ['G84', 0x100, 1n, 'PMC.INTR_NEW => 0x1'],
+  ['G80', 0x200, 0x1003n, 'PMC.ENABLE => { PFIFO | PGRAPH | 0x2 }'],
+  ['G80', 0x300, 0x12n, 'PMC.BYTES[0] => 0x12'],
+  ['G80', 0x302, 0x12n, 'PMC.BYTES[0x2] => 0x12'],
+  ['G80', 0x410, 5n, 'PMC.SCRATCH[0x2] => 0x5'],
+  ['G80', 0x414, 5n, 'PMC+0x414'],
+  ['G80', 0x500, 0x1234n, 'PMC.ADDR => 0x1234000'],
+  ['G80', 0x504, 1n, 'PMC.MODE => ON'],
+  ['G84', 0x504, 1n, 'PMC.MODE => AUTO'],
+  ['NV40', 0x504, 1n, 'PMC.MODE => ON'],
+  ['GK104', 0x504, 1n, 'PMC.MODE => AUTO'],
+  ['G80', 0x504, 2n, 'PMC.MODE => 0x2'],
+  ['G80', 0x508, 0x1280fffen, 'PMC.TEMP => { T = -2 | U = 255 | F = 18.500000 (00001280) }'],
+  ['G80', 0x508, 0x00800080n, 'PMC.TEMP => { T = -128 | U = 0 | F = 0.500000 (00000080) }'],
+  ['G80', 0x50c, 0x3fc00000n, 'PMC.GAIN => 1.500000'],
+  ['G80', 0x50c, 0xc0490fdbn, 'PMC.GAIN => -3.141593'],
+  ['G80', 0x50c, 0x7f800000n, 'PMC.GAIN => inf'],
+  ['G80', 0x510, 1n, 'PMC.ON => TRUE'],
+  ['G80', 0x510, 2n, 'PMC.ON => 0.000000'],
+  ['G80', 0x514, 0x12345678n, 'PMC.NESTED => { A = { LO = 0x78 | HI = 0x56 } | B = { LO = 0x34 | HI = 0x12 } }'],
+  ['G80', 0x2200, 1n, 'PFIFO+0x200'],
+  ['G80', 0x2204, 1n, 'PFIFO.CTRL => 0x1'],
+  ['NV40', 0x2200, 1n, 'PFIFO.CONFIG => 0x1'],
+  ['NV40', 0x2204, 1n, 'PFIFO+0x204'],
+  ['G80', 0x100234, 1n, 'PFB.TILE_PITCH[0x3] => 0x1'],
+  ['G80', 0x100428, 1n, 'PFB.PART[0x1].CFG => 0x1'],
+  ['G80', 0x100844, 1n, 'PFB.(null)[0x1].X => 0x1'],
+  ['G80', 0x100f00, 1n, 'PFB.COMMON => 0x1'],
+  ['G80', 0x100f04, 1n, 'PFB+0xf04'],
+  ['G80', 0x700010, 1n, 'PMEM[0x4] => 0x1'],
+  ['NV40', 0x700010, 1n, 'PRAMIN[0x4] => 0x1'],
+  ['G80', 0x9000, 1n, '0x9000'],
+  ['G80', 0x208, 1n, 'PMC+0x208'],
+];
 
-const acc = (offset: string, value = '0x0', region = 0) => ({ type: 'write', region, offset, width: 4, value }) as Record<string, unknown>;
+const acc = (offset: string, value = '0x0', region = 0, dev = '0000:01:00.0') => ({ type: 'read', dev, region, offset, width: 4, value }) as Record<string, unknown>;
 
-describe('rnndb', () => {
-  const regs = loadRegisters(root, { domain: 'NV_MMIO', region: 0 });
-  const name = (offset: string, value?: string) => {
-    const ev = acc(offset, value);
-    regs.annotate(ev);
-    return [ev.reg, ev.fields];
-  };
+describe('rnndb as envytools reads it', () => {
+  const db = readRnndb('top.xml', roots);
+  const dom = pickDomain(db, 'top.xml', 'NV_MMIO');
 
-  it('names registers of every width, arrays, nested arrays, groups, stripes and register arrays', () => {
-    expect(name('0x100')).toEqual(['PMC_INTR', { VBLANK: 0, FIFO: 0 }]);
-    expect(name('0x200')[0]).toBe('PMC_BYTE');
-    expect(name('0x202')[0]).toBe('PMC_HALF');
-    expect(name('0x208')[0]).toBe('PMC_WIDE');
-    expect(name('0x20c')[0]).toBe('PMC_WIDE+0x4');
-    expect(name('0x310')[0]).toBe('SCRATCH[2]');
-    expect(name('0x314')).toEqual([undefined, undefined]); // the gap between SCRATCH[2] and [3]
-    expect(name('0x2300')[0]).toBe('PFIFO[3].CTRL');
-    expect(name('0x2154')[0]).toBe('PFIFO[1].CH[1].GET');
-    expect(name('0x2200')[0]).toBe('PFIFO[2].CTRL');
-    expect(name('0x5008')[0]).toBe('PGRAPH_STATUS');
-    expect(name('0x9999')[0]).toBeUndefined();
+  it('names and decodes every address as envytools lookup does, for each chipset variant', () => {
+    const got = ENVYTOOLS_LOOKUP.map(([chip, addr, value]) => {
+      const ctx = variantsOf(dom, chip);
+      const ai = dom.decodeAddr(ctx, addr);
+      return [chip, addr, value, !ai ? '0x' + addr.toString(16) : ai.type ? `${ai.name} => ${decodeValue(ctx, ai.type, value, ai.width)}` : ai.name];
+    });
+    expect(got).toEqual(ENVYTOOLS_LOOKUP);
   });
 
-  it('decodes bitfields by low/high and pos, with enums by type and inline values', () => {
-    expect(name('0x0', '0x0a000003')).toEqual(['PMC_BOOT_0', { MINOR: 3, CHIPSET: 'NVA0' }]);
-    expect(name('0x0', '0x07000001')).toEqual(['PMC_BOOT_0', { MINOR: 1, CHIPSET: 0x70 }]);
-    expect(name('0x100', '0x101')).toEqual(['PMC_INTR', { VBLANK: 1, FIFO: 1 }]);
-    expect(name('0x2100', '0x80000020')).toEqual(['PFIFO[1].CTRL', { ENABLE: 1, MODE: 'AUTO' }]);
-    expect(name('0x2100', '0x10')).toEqual(['PFIFO[1].CTRL', { ENABLE: 0, MODE: 1 }]);
+  it('finds imports in the roots in order, and says where it looked when a file is in none', () => {
+    expect(db.files.size).toBe(3);
+    let err: (Error & { file?: string; line?: number }) | undefined;
+    try {
+      readRnndb('top.xml', [join(here, 'rnndb/db')]);
+    } catch (e) {
+      err = e as typeof err;
+    }
+    expect(err?.message).toMatch(/^rnndb: <import> file="chips.xml": not in any database root \(.*rnndb\/db\); give the database roots with --rnn-path/);
+    expect([err?.file, err?.line]).toEqual([join(here, 'rnndb/db/top.xml'), 3]);
+  });
+
+  it('takes the chipset per device from its first access at offset 0 (PMC_BOOT_0), as demmio', () => {
+    const regs = loadRegisters('top.xml', { region: 0, roots, domain: 'NV_MMIO' });
+    const early = acc('0x100', '0x1101', 0, 'a');
+    regs.annotate(early);
+    const evs = [acc('0x0', '0x050000a2', 0, 'a'), acc('0x0', '0x0e4000a1', 0, 'b'), acc('0x100', '0x1101', 0, 'a'), acc('0x100', '0x1101', 0, 'b'), acc('0x504', '0x1', 0, 'a'), acc('0x504', '0x1', 0, 'b')];
+    for (const ev of evs) regs.annotate(ev);
+    expect(evs.map((e) => [e.dev, e.reg, e.decoded])).toEqual([
+      ['a', 'PMC.ID', '{ STEPPING = 0xa2 | CHIPSET = G80 | FOUNDRY = TSMC }'],
+      ['b', 'PMC.ID', '{ STEPPING = 0xa1 | CHIPSET = GK104 | FOUNDRY = TSMC }'],
+      ['a', 'PMC.INTR', '{ PFIFO | PGRAPH | PDISPLAY }'],
+      ['b', 'PMC.INTR_NEW', '0x1101'],
+      ['a', 'PMC.MODE', 'ON'],
+      ['b', 'PMC.MODE', 'AUTO'],
+    ]);
+    expect(evs[0]!.fields).toEqual({ STEPPING: 0xa2, CHIPSET: 'G80', FOUNDRY: 'TSMC' });
+    // Before the chipset is known every variant matches, and the first in file order names it.
+    expect(early.reg).toBe('PMC.INTR');
+    expect(regs.notes()).toEqual(['dev a: 1 accesses before the first at offset 0 (PMC_BOOT_0) named without a chipset variant; give --variant to name them for the chip']);
+  });
+
+  it('--variant names every device with one variant; a name it does not know is a usage error', () => {
+    const regs = loadRegisters('top.xml', { region: 0, roots, domain: 'NV_MMIO', variant: 'nv40' });
+    const ev = acc('0x0', '0x0e4000a1');
+    const intr = acc('0x100', '0x1101');
+    regs.annotate(ev);
+    regs.annotate(intr);
+    expect([ev.decoded, intr.decoded]).toEqual(['{ STEPPING = 0xa1 | CHIPSET = GK104 | FOUNDRY = TSMC }', '{ PFIFO | PGRAPH | 0x1000 }']);
+    expect(regs.notes()).toEqual([]);
+    expect(() => loadRegisters('top.xml', { region: 0, roots, domain: 'NV_MMIO', variant: 'GK999' })).toThrow(/--variant "GK999": no such variant in the database \(chipset: NV4, NV40, G80, G84, GF100, GK104\)/);
+    const hex = loadRegisters('top.xml', { region: 0, roots, domain: 'NV_MMIO', variant: 'e4' });
+    const m = acc('0x504', '0x1');
+    hex.annotate(m);
+    expect(m.decoded).toBe('AUTO');
+  });
+
+  it('says when no access tells the chipset, and when the chipset is not in the database', () => {
+    const regs = loadRegisters('top.xml', { region: 0, roots, domain: 'NV_MMIO' });
+    regs.annotate(acc('0x100', '0x1', 0, 'x'));
+    regs.annotate(acc('0x0', '0x1a0000a1', 0, 'y'));
+    expect(regs.notes()).toEqual([
+      'dev x: no access at offset 0 (PMC_BOOT_0) tells the chipset: 1 accesses named without a chipset variant; give --variant (e.g. --variant GK104)',
+      'dev y: chipset 0x1a0 from PMC_BOOT_0 is no variant of the database\'s chipset enum: named without a variant; give --variant',
+    ]);
+  });
+
+  it('reads PMC_BOOT_0 by nvhw/chipset.c: NV10+ ids, big-endian ids, pre-NV10 ids, a broken BAR0', () => {
+    expect(parsePmcId(0x050000a2)).toEqual({ chipset: 0x50, cardType: 0x50 });
+    expect(parsePmcId(0x0e4000a1)).toEqual({ chipset: 0xe4, cardType: 0xc0 });
+    expect(parsePmcId(0xa2000005)).toEqual({ chipset: 0x50, cardType: 0x50 }); // byte-swapped
+    expect(parsePmcId(0x00040103)).toEqual({ chipset: 4, cardType: 4 }); // pre-NV10, chipset in bits 16-19
+    expect(parsePmcId(0x20004000)).toEqual({ chipset: 4, cardType: 4 });
+    expect(parsePmcId(0x20154000)).toEqual({ chipset: 5, cardType: 4 });
+    expect(parsePmcId(0xffffffff)).toEqual({ chipset: 0, cardType: 0 });
+    expect(parsePmcId(0x067000a2)).toEqual({ chipset: 0x67, cardType: 0x40 });
+  });
+
+  it('C printf formats: %#x, %f rounding half to even on the exact value', () => {
+    expect(hexText(0n)).toBe('0');
+    expect(hexText(0xabcn)).toBe('0xabc');
+    expect(cFixed(0.0078125)).toBe('0.007812');
+    expect(cFixed(0.0234375)).toBe('0.023438');
+    expect(cFixed(-0)).toBe('-0.000000');
+    expect(cFixed(1e22)).toBe('10000000000000000000000.000000');
+    expect(cFixed(NaN)).toBe('nan');
   });
 
   it('scales offsets by the domain width, and only annotates the given region', () => {
-    const other = loadRegisters(root, { domain: 'OTHER', region: 2 });
+    const f = put('w32.xml', '<database>\n<domain name="OTHER" width="32">\n<reg32 offset="0x10" name="WORD_ADDRESSED"/>\n</domain>\n</database>\n');
+    const other = loadRegisters(f, { region: 2 });
     const ev = acc('0x40', '0x1', 2);
     expect(other.annotate(ev)).toBe(true);
-    expect(ev.reg).toBe('WORD_ADDRESSED');
+    expect([ev.reg, ev.decoded]).toEqual(['WORD_ADDRESSED', '0x1']);
     expect(other.annotate(acc('0x40', '0x1', 0))).toBe(false);
+    expect(other.annotate(acc('0x42', '0x1', 2))).toBe(false);
   });
 
   it('wants --domain when there are several, and names the known ones', () => {
-    expect(() => loadRegisters(root, { region: 0 })).toThrow(/2 domains \(NV_MMIO, OTHER\); choose one with --domain/);
-    expect(() => loadRegisters(root, { domain: 'NOPE', region: 0 })).toThrow(/no domain "NOPE"/);
+    const f = put('two.xml', '<database>\n<domain name="A"/>\n<domain name="B"/>\n</database>\n');
+    expect(() => loadRegisters(f, { region: 0 })).toThrow(/2 domains \(A, B\); choose one with --domain/);
+    expect(() => loadRegisters(f, { domain: 'NOPE', region: 0 })).toThrow(/no domain "NOPE"/);
   });
 
   it('bad databases are errors with file and line', () => {
     const cases: [string, RegExp, number][] = [
       ['<database>\n<domain name="D">\n<reg32 offset="0x0" name="A">\n</domain>\n</database>\n', /XML: /, 4],
-      ['<database>\n<domain name="D">\n  <reg32 name="A"/>\n</domain>\n</database>\n', /<reg32> needs a "offset" attribute/, 3],
+      ['<database>\n<domain name="D">\n  <reg32 offset="0"/>\n</domain>\n</database>\n', /<reg32> needs a "name" attribute/, 3],
       ['<database>\n<domain name="D">\n\n  <reg32 offset="zz" name="A"/>\n</domain></database>', /offset="zz" is not a number/, 4],
-      ['<database>\n<domain name="D">\n<reg32 offset="0" name="A">\n<bitfield low="30" high="33" name="F"/>\n</reg32></domain></database>', /bits 30-33 do not fit a 32-bit register/, 4],
-      ['<database>\n<import file="missing.xml"/>\n</database>', /cannot read/, 2],
+      ['<database>\n<domain name="D">\n<reg32 offset="0" name="A">\n<bitfield low="30" high="64" name="F"/>\n</reg32></domain></database>', /"F" has no place in 64 bits/, 4],
+      ['<database>\n<import file="missing.xml"/>\n</database>', /not in any database root/, 2],
       ['<database>\n<domain name="D">\n<use-group name="G"/>\n</domain></database>', /unknown group "G"/, 3],
+      ['<database>\n<domain name="D">\n<array offset="0" name="A" length="2"/>\n</domain></database>', /A has no stride/, 3],
     ];
     for (const [text, msg, line] of cases) {
       const f = put('bad.xml', text);
       let err: (Error & { file?: string; line?: number }) | undefined;
       try {
-        loadRnndb(f, text, { region: 0 });
+        loadRegisters(f, { region: 0 });
       } catch (e) {
         err = e as Error & { file?: string; line?: number };
       }
@@ -179,9 +236,9 @@ describe('mmio-annotate CLI', () => {
     expect((await run('mmio-annotate', ['--regs', 'examples/bcm43602/regs.json'], raw)).stdout).toBe(raw);
   });
   it('a bad database fails with file:line', async () => {
-    const f = put('cli-bad.xml', '<database>\n<domain name="D">\n  <reg32 name="A"/>\n</domain>\n</database>\n');
+    const f = put('cli-bad.xml', '<database>\n<domain name="D">\n  <reg32 offset="0"/>\n</domain>\n</database>\n');
     const r = await run('mmio-annotate', ['--regs', f], '');
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`mmio-annotate: ${f}:3: rnndb: <reg32> needs a "offset" attribute\n`);
+    expect(r.stderr).toBe(`mmio-annotate: ${f}:3: rnndb: <reg32> needs a "name" attribute\n`);
   });
 });

@@ -352,6 +352,7 @@ export const FIELD_KINDS: ReadonlyMap<string, FieldKind> = new Map<string, Field
   ['msg_data', 'hex'],
   ['reg', 'string'],
   ['fields', 'object'],
+  ['decoded', 'string'],
 ]);
 
 const KIND_RULES: Record<FieldKind, [(v: unknown) => boolean, string]> = {

@@ -1,14 +1,14 @@
 /**
  * Events as CSV (a header row; hex stays text) and as aligned, human-readable text columns:
  * time, device (or memory-region name), region, R/W, offset (or address), width, value, and
- * the register name and fields when mmio-annotate added them.
+ * the register name and fields (or envytools' decoded value) when mmio-annotate added them.
  */
 import { oneLine } from '@mmio-tools/core';
 import { secondsText } from './time.js';
 
 type Ev = Record<string, unknown> & { type: string };
 
-export const CSV_COLUMNS = ['type', 'src', 'dev', 'region', 'name', 'offset', 'addr', 'width', 'value', 'reg', 'fields', 'repeat', 't', 'tid', 'line'] as const;
+export const CSV_COLUMNS = ['type', 'src', 'dev', 'region', 'name', 'offset', 'addr', 'width', 'value', 'reg', 'fields', 'decoded', 'repeat', 't', 'tid', 'line'] as const;
 
 function csvCell(v: unknown): string {
   if (v === undefined || v === null) return '';
@@ -16,11 +16,11 @@ function csvCell(v: unknown): string {
   return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
 }
 
-/** `A=0x1 B=ON` of a `fields` object. */
+/** `A=0x1 B=ON C={D=0x2}` of a `fields` object (a bitfield typed by a bitset is an object itself). */
 export function fieldsText(f: Record<string, unknown>): string {
   if (f === null || typeof f !== 'object') return String(f);
   return Object.entries(f)
-    .map(([k, v]) => `${k}=${typeof v === 'number' ? '0x' + v.toString(16) : String(v)}`)
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? '0x' + v.toString(16) : v !== null && typeof v === 'object' ? `{${fieldsText(v as Record<string, unknown>)}}` : String(v)}`)
     .join(' ');
 }
 
@@ -54,7 +54,9 @@ function textColumns(ev: Ev): string {
     const rep = ev.repeat !== undefined ? ` ×${ev.repeat}` : '';
     let s = `${t}  ${who}  ${region}  ${ev.type === 'read' ? 'R' : 'W'}  ${where}  ${ev.width}  ${value}`;
     if (ev.reg !== undefined) s += `  ${ev.reg}`;
-    if (ev.fields !== undefined) s += ` {${fieldsText(ev.fields as Record<string, unknown>)}}`;
+    // envytools' decoded value as demmio shows it, else the fields.
+    if (typeof ev.decoded === 'string') s += ` ${ev.type === 'read' ? '=>' : '<='} ${ev.decoded}`;
+    else if (ev.fields !== undefined) s += ` {${fieldsText(ev.fields as Record<string, unknown>)}}`;
     return (s + rep).trimEnd();
   }
   switch (ev.type) {
