@@ -209,7 +209,7 @@ describe('csv and text', () => {
   const ev: Ev = { type: 'write', src: 'vfio', dev: '0000:03:00.0', region: 0, offset: '0x1800', width: 4, value: '0x1', reg: 'CHIPC_RESET', fields: { EN: 1, MODE: 'ON' }, t: 1581830830.00008, tid: 493, line: 7 };
   it('csv has a header and keeps hex as text', () => {
     expect(csvHeader()).toBe('type,src,dev,region,name,offset,addr,width,value,reg,fields,decoded,repeat,t,tid,line');
-    expect(csvRow(ev)).toBe('write,vfio,0000:03:00.0,0,,0x1800,,4,0x1,CHIPC_RESET,EN=0x1 MODE=ON,,1581830830.00008,493,7');
+    expect(csvRow(ev)).toBe('write,vfio,0000:03:00.0,0,,0x1800,,4,0x1,CHIPC_RESET,EN=0x1 MODE=ON,,,1581830830.00008,493,7');
     expect(csvRow({ ...ev, name: 'a,"b"' })).toContain(',"a,""b""",');
     expect(csvRow({ type: 'mark', text: 'x' })).toBeUndefined();
   });
