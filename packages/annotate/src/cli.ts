@@ -1,8 +1,10 @@
-import { LineWriter, Selection, UsageError, cliParser, parseSelectOptions, selectorOptions, selects, stringifyEvent, warn, warnInvalid } from '@mmio-tools/core';
+import { LineWriter, Selection, lastLineCanonical, withFields, UsageError, cliParser, parseSelectOptions, selectorOptions, selects, stringifyEvent, warn, warnInvalid } from '@mmio-tools/core';
 import { inputOptions, inputOptionsOf, readInputs } from '@mmio-tools/parse';
 import { loadRegisters, rootsOf } from './load.js';
 
 const TOOL = 'mmio-annotate';
+/** The fields mmio-annotate adds. */
+const ANNOTATIONS = ['reg', 'fields', 'decoded'] as const;
 
 export async function main(argv: string[]): Promise<number> {
   const args = await inputOptions(
@@ -48,7 +50,8 @@ export async function main(argv: string[]): Promise<number> {
         if (hit) named++;
         else if (ev.offset === undefined) byAddress++;
       }
-      out.line(hit || raw === undefined ? stringifyEvent(ev) : raw);
+      // A canonical line gets the new fields spliced in: the same text as writing it again, at a fraction of the cost.
+      out.line(raw === undefined ? stringifyEvent(ev) : !hit ? raw : lastLineCanonical ? withFields(raw, ev, ANNOTATIONS) : stringifyEvent(ev));
     },
     inputOptionsOf(args, TOOL, () => out.flushIfFull()),
   );

@@ -40,9 +40,10 @@ export function readXml(file: string, text: string): Node {
     error ??= new InputError(`XML: ${e.message.replace(/^\d+:\d+: /, '')}`, file, parser.line);
   });
   parser.on('opentag', (t) => {
-    const attrs: Record<string, string> = Object.create(null) as Record<string, string>;
-    for (const k in t.attributes) attrs[k.replace(/^.*:/, '')] = String(t.attributes[k]);
-    const node: Node = { tag: t.name.replace(/^.*:/, ''), attrs, children: [], file, line: parser.line };
+    // saxes' own attribute object (no prototype), as it stands: the attributes read have no namespace prefix.
+    const attrs = t.attributes as Record<string, string>;
+    const colon = t.name.indexOf(':');
+    const node: Node = { tag: colon === -1 ? t.name : t.name.slice(colon + 1), attrs, children: [], file, line: parser.line };
     if (stack.length) stack[stack.length - 1]!.children.push(node);
     else root ??= node;
     if (!t.isSelfClosing) stack.push(node);
@@ -70,6 +71,11 @@ function num(n: Node, attr: string): bigint | undefined {
 
 /** A number that must be a JavaScript number (offsets, lengths, strides, bit positions). */
 function small(n: Node, attr: string, dflt: number): number {
+  const text = n.attrs[attr];
+  if (text === undefined) return dflt;
+  // The common forms, without a BigInt: 0x1f00 and 12.
+  if (/^0[xX][0-9a-fA-F]{1,12}$/.test(text)) return parseInt(text.slice(2), 16);
+  if (/^[0-9]{1,15}$/.test(text) && !/[xX]/.test(text)) return parseInt(text, 10);
   const v = num(n, attr);
   if (v === undefined) return dflt;
   if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw fail(n, `${attr}="${n.attrs[attr]}" is too large`);
@@ -154,6 +160,8 @@ interface VarInfo {
 interface Value {
   name: string;
   value?: bigint;
+  /** The value as a number, when it is below 2^32. */
+  num?: number;
   vi: VarInfo;
 }
 interface Field {
@@ -161,6 +169,8 @@ interface Field {
   low: number;
   high: number;
   mask: bigint;
+  /** The mask as a number when the field lies in the low 32 bits. */
+  mask32?: number;
   vi: VarInfo;
   type: Type;
 }
@@ -173,6 +183,8 @@ export interface Type {
   vals?: Value[];
   fields?: Field[];
   spec?: Type;
+  /** Cached: decoding a 32-bit value stays in 32 bits. */
+  fits32?: boolean;
 }
 interface Elem {
   kind: 'reg' | 'array' | 'stripe';
@@ -214,7 +226,13 @@ export class RnnDb {
   /** Enums used as varsets or prefixes, in the order met: where a bare --variant name is looked for. */
   readonly varsetEnums = new Set<EnumDef>();
 
-  constructor(readonly roots: string[]) {}
+  private readonly absRoots: string[];
+  /** Per varset enum, per `variants` text: which of its values the text lists. */
+  private readonly listed = new Map<EnumDef, Map<string, boolean[]>>();
+
+  constructor(readonly roots: string[]) {
+    this.absRoots = roots.filter((r) => r !== '').map((r) => resolve(r));
+  }
 
   /** Read `file` (found in the roots unless it has a `/`) and everything it imports. */
   readFile(file: string, from?: Node): void {
@@ -239,8 +257,9 @@ export class RnnDb {
   private find(file: string, from?: Node): string {
     if (!from && file.includes('/')) return resolve(file);
     const roots = this.roots.filter((r) => r !== '');
-    for (const r of roots) {
-      const p = resolve(join(r, file));
+    const plain = !/(^|\/)\.\.?(\/|$)|\/\/|^\//.test(file);
+    for (const r of this.absRoots) {
+      const p = plain ? r + '/' + file : resolve(join(r, file));
       if (existsSync(p) && !statSync(p).isDirectory()) return p;
     }
     const where = roots.length ? roots.join(':') : '.';
@@ -373,6 +392,9 @@ export class RnnDb {
 
   /** An element's variants, from its own attributes and its parent's (envytools' rules, narrowing). */
   varinfo(raw: RawVi, parent: VarInfo | undefined): VarInfo {
+    // Most elements say nothing of variants: they are their parent's (unless the parent has a
+    // prefix and a varset of its own, whose child looks its variants up by the prefix).
+    if (raw === NO_VI && parent && !(parent.prefenum && parent.varsetstr !== undefined)) return parent;
     const vi: VarInfo = { dead: false, varsets: parent ? parent.varsets : [], prefenum: parent?.prefenum, varsetstr: raw.varset };
     if (raw.prefix !== undefined) {
       vi.prefenum = raw.prefix === 'none' ? undefined : this.enums.get(raw.prefix);
@@ -383,27 +405,9 @@ export class RnnDb {
     if (vi.varsetstr !== undefined) varset = this.enums.get(vi.varsetstr);
     if (raw.variants !== undefined && varset) {
       this.varsetEnums.add(varset);
-      const n = varset.vals.length;
       const old = vi.varsets.find((v) => v.en === varset);
-      const marks = old ? old.ok.map((b) => (b ? 1 : 0)) : new Array<number>(n).fill(1);
-      const idx = (name: string) => varset.vals.findIndex((v) => v.name === name);
-      for (const tok of raw.variants.split(' ')) {
-        if (tok === '') continue;
-        const m = /^([^:-]*)(?:([:-])(.*))?$/.exec(tok)!;
-        if (m[2] === undefined) {
-          const i = idx(m[1]!);
-          if (i !== -1) marks[i]! |= 2;
-          continue;
-        }
-        const i1 = m[1] ? idx(m[1]) : 0;
-        let i2 = n;
-        if (m[3]) {
-          i2 = idx(m[3]);
-          if (m[2] === '-') i2++;
-        }
-        if (i1 !== -1 && i2 !== -1) for (let i = i1; i < i2; i++) marks[i]! |= 2;
-      }
-      const ok = marks.map((v) => v === 3);
+      const listed = this.listedBy(varset, raw.variants);
+      const ok = old ? listed.map((b, i) => b && old.ok[i]!) : listed;
       vi.varsets = vi.varsets.filter((v) => v !== old);
       vi.varsets.push({ en: varset, ok });
       vi.dead = !ok.includes(true);
@@ -411,10 +415,39 @@ export class RnnDb {
     return vi;
   }
 
+  /** The values of a varset enum a `variants` text lists: names, A:B (B not included), A-B (B included), open ends. */
+  private listedBy(varset: EnumDef, text: string): boolean[] {
+    let byText = this.listed.get(varset);
+    if (!byText) this.listed.set(varset, (byText = new Map()));
+    const known = byText.get(text);
+    if (known) return known;
+    const n = varset.vals.length;
+    const listed = new Array<boolean>(n).fill(false);
+    const idx = (name: string) => varset.vals.findIndex((v) => v.name === name);
+    for (const tok of text.split(' ')) {
+      if (tok === '') continue;
+      const m = /^([^:-]*)(?:([:-])(.*))?$/.exec(tok)!;
+      if (m[2] === undefined) {
+        const i = idx(m[1]!);
+        if (i !== -1) listed[i] = true;
+        continue;
+      }
+      const i1 = m[1] ? idx(m[1]) : 0;
+      let i2 = n;
+      if (m[3]) {
+        i2 = idx(m[3]);
+        if (m[2] === '-') i2++;
+      }
+      if (i1 !== -1 && i2 !== -1) for (let i = i1; i < i2; i++) listed[i] = true;
+    }
+    byText.set(text, listed);
+    return listed;
+  }
+
   // ---- Types ----
 
   private values(vals: RawValue[], vi: VarInfo | undefined): Value[] {
-    return vals.map((v) => ({ name: v.name, value: v.value, vi: this.varinfo(v.vi, vi) }));
+    return vals.map((v) => ({ name: v.name, value: v.value, num: v.value !== undefined && v.value < 1n << 32n ? Number(v.value) : undefined, vi: this.varinfo(v.vi, vi) }));
   }
 
   private fields(fields: RawField[], vi: VarInfo | undefined, copied: boolean): Field[] {
@@ -423,7 +456,9 @@ export class RnnDb {
       const fvi = this.varinfo(f.vi, vi);
       if (fvi.dead) continue;
       const mask = ((1n << BigInt(f.high + 1)) - 1n) ^ ((1n << BigInt(f.low)) - 1n);
-      out.push({ name: f.name, low: f.low, high: f.high, mask, vi: fvi, type: this.prepType(f.type, fvi, f.high - f.low + 1, copied) });
+      const field: Field = { name: f.name, low: f.low, high: f.high, mask, vi: fvi, type: this.prepType(f.type, fvi, f.high - f.low + 1, copied) };
+      if (f.high < 32) field.mask32 = Number(mask);
+      out.push(field);
     }
     return out;
   }
@@ -531,7 +566,10 @@ function bool(n: Node, attr: string): boolean {
   throw fail(n, `${attr}="${v}" is not yes or no`);
 }
 
+const NO_VI: RawVi = Object.freeze({});
+
 function rawVi(n: Node): RawVi {
+  if (n.attrs.prefix === undefined && n.attrs.varset === undefined && n.attrs.variants === undefined) return NO_VI;
   const vi: RawVi = {};
   if (n.attrs.prefix !== undefined) vi.prefix = n.attrs.prefix;
   if (n.attrs.varset !== undefined) vi.varset = n.attrs.varset;
@@ -680,6 +718,46 @@ function idxText(i: number): string {
   return '[' + (i === 0 ? '0' : '0x' + i.toString(16)) + ']';
 }
 
+/** Whether a type's decoding of a 32-bit value stays in 32 bits (no shr or add; bitfields in bits 0-31). */
+function fits32(t: Type): boolean {
+  return (t.fits32 ??= t.shr === 0n && t.add === 0n && (t.kind !== 'bitset' || (t.fields ?? []).every((f) => f.mask32 !== undefined)));
+}
+
+/**
+ * decodeValue for a value below 2^32, in plain numbers: the common case (32-bit registers),
+ * without a BigInt per field. Same output as decodeValue.
+ */
+export function decodeValue32(ctx: Variants, t: Type | undefined, value: number, width: number): string {
+  if (!t) return value === 0 ? '0' : '0x' + value.toString(16);
+  if (!fits32(t)) return decodeValue(ctx, t, BigInt(value), width);
+  switch (t.kind) {
+    case 'hex':
+      return value === 0 ? '0' : '0x' + value.toString(16);
+    case 'enum':
+      for (const v of t.vals ?? []) if (v.num === value && varmatch(ctx, v.vi)) return v.name;
+      return value === 0 ? '0' : '0x' + value.toString(16);
+    case 'bitset': {
+      let s = '';
+      let mask = 0;
+      for (const f of t.fields ?? []) {
+        if (f.vi.dead || (f.vi.varsets.length && !varmatch(ctx, f.vi))) continue;
+        const sval = (value & f.mask32!) >>> f.low;
+        mask |= f.mask32!;
+        if (f.type.kind === 'boolean' && sval <= 1) {
+          if (sval === 1) s += (s ? ' | ' : '') + f.name;
+          continue;
+        }
+        s += (s ? ' | ' : '') + f.name + ' = ' + decodeValue32(ctx, f.type, sval, f.high - f.low + 1);
+      }
+      const rest = (value & ~mask) >>> 0;
+      if (rest) s += (s ? ' | 0x' : '0x') + rest.toString(16);
+      return `{ ${s || '0'} }`;
+    }
+    default:
+      return decodeValue(ctx, t, BigInt(value), width);
+  }
+}
+
 /** A value as rnndec prints it for a type (rnndec_decodeval). */
 export function decodeValue(ctx: Variants, t: Type | undefined, value: bigint, width: number): string {
   if (!t) return hexText(value);
@@ -772,6 +850,27 @@ export function cFixed(x: number): string {
   }
   const s = q.toString().padStart(7, '0');
   return (neg ? '-' : '') + s.slice(0, -6) + '.' + s.slice(-6);
+}
+
+/** decodeFields for a value below 2^32, in plain numbers. */
+export function decodeFields32(ctx: Variants, t: Type | undefined, value: number): Record<string, unknown> | undefined {
+  if (!t || t.kind !== 'bitset') return undefined;
+  if (!fits32(t)) return decodeFields(ctx, t, BigInt(value));
+  const out: Record<string, unknown> = {};
+  for (const f of t.fields ?? []) {
+    if (f.vi.dead || (f.vi.varsets.length && !varmatch(ctx, f.vi))) continue;
+    const v = (value & f.mask32!) >>> f.low;
+    let ft = f.type;
+    if (ft.kind === 'spectype' && ft.spec) ft = ft.spec;
+    let shown: unknown;
+    if (ft.kind === 'bitset') shown = decodeFields32(ctx, ft, v);
+    else if (!fits32(ft)) shown = decodeFields(ctx, { kind: 'bitset', shr: 0n, add: 0n, radix: 0, fields: [f] }, BigInt(value))?.[f.name];
+    else if (ft.kind === 'enum') shown = (ft.vals ?? []).find((x) => x.num === v && varmatch(ctx, x.vi))?.name ?? v;
+    else shown = v;
+    if (f.name === '__proto__') Object.defineProperty(out, f.name, { value: shown, enumerable: true, writable: true, configurable: true });
+    else out[f.name] = shown;
+  }
+  return out;
 }
 
 /** The bitfields of a value as an object: numbers (hex text past 2^53), enum names, nested bitsets. */

@@ -5,7 +5,7 @@
  * that device (PMC_BOOT_0, by nvhw/chipset.c's rules) when the database has a `chipset` enum.
  */
 import { UsageError } from '@mmio-tools/core';
-import { decodeFields, decodeValue, parsePmcId, type AddrInfo, type Domain, type Variants } from './rnndb.js';
+import { decodeFields, decodeFields32, decodeValue, decodeValue32, parsePmcId, type AddrInfo, type Domain, type Variants } from './rnndb.js';
 import type { Annotator } from './regs.js';
 
 interface DevState {
@@ -17,6 +17,9 @@ interface DevState {
   chipset?: number;
   unknownChipset?: boolean;
   cache: Map<number, AddrInfo | null>;
+  /** Per register, the decoding of values seen lately (registers are read back with the same values over and over). */
+  values: Map<AddrInfo, Map<number, { decoded: string; fields: Record<string, unknown> | undefined }>>;
+  remembered: number;
 }
 
 export class RnnAnnotator implements Annotator {
@@ -34,12 +37,18 @@ export class RnnAnnotator implements Annotator {
     this.chipsetEnum = domain.db.enums.get('chipset');
   }
 
+  private lastDev?: string;
+  private last?: DevState;
+
   private state(dev: string): DevState {
+    if (dev === this.lastDev) return this.last!;
     let s = this.devs.get(dev);
     if (!s) {
-      s = { ctx: this.given ?? new Map(), settled: this.given !== undefined || !this.chipsetEnum, early: 0, cache: new Map() };
+      s = { ctx: this.given ?? new Map(), settled: this.given !== undefined || !this.chipsetEnum, early: 0, cache: new Map(), values: new Map(), remembered: 0 };
       this.devs.set(dev, s);
     }
+    this.lastDev = dev;
+    this.last = s;
     return s;
   }
 
@@ -53,6 +62,12 @@ export class RnnAnnotator implements Annotator {
     return [s, byte / this.unit];
   }
 
+  private newValues(s: DevState, ai: AddrInfo) {
+    const m = new Map<number, { decoded: string; fields: Record<string, unknown> | undefined }>();
+    s.values.set(ai, m);
+    return m;
+  }
+
   observe(ev: Record<string, unknown>): void {
     this.where(ev);
   }
@@ -61,21 +76,47 @@ export class RnnAnnotator implements Annotator {
     const w = this.where(ev);
     if (!w) return false;
     const [s, addr] = w;
-    const value = BigInt(ev.value as string);
     if (!s.settled) s.early++;
     let ai = s.cache.get(addr);
     if (ai === undefined) {
       ai = this.domain.decodeAddr(s.ctx, addr) ?? null;
-      if (s.cache.size >= 1 << 16) s.cache.clear();
+      if (s.cache.size >= 1 << 16) {
+        s.cache.clear();
+        s.values.clear();
+      }
       s.cache.set(addr, ai);
     }
     if (!ai) return false;
     ev.reg = ai.name;
+    const text = ev.value as string;
     // demmio: a 32-bit access to an 8-bit register shows the register's own byte first.
-    const v = (ev.width as number) === 4 && ai.width === 8 ? value & 0xffn : value;
-    const fields = decodeFields(s.ctx, ai.type, v);
-    if (fields) ev.fields = fields;
-    ev.decoded = decodeValue(s.ctx, ai.type, v, ai.width);
+    const byte = (ev.width as number) === 4 && ai.width === 8;
+    if (text.length <= 10) {
+      // Values of up to 32 bits (nearly all) decode in plain numbers; a register's recent values are remembered.
+      const v = byte ? parseInt(text, 16) & 0xff : parseInt(text, 16);
+      const seen = (s.values.get(ai) ?? this.newValues(s, ai)).get(v);
+      if (seen) {
+        if (seen.fields) ev.fields = seen.fields;
+        ev.decoded = seen.decoded;
+        return true;
+      }
+      const fields = decodeFields32(s.ctx, ai.type, v);
+      if (fields) ev.fields = fields;
+      ev.decoded = decodeValue32(s.ctx, ai.type, v, ai.width);
+      const known = s.values.get(ai)!;
+      if (known.size >= 64) known.clear();
+      // At most about 256k values remembered in all: memory stays bounded whatever the trace.
+      if (++s.remembered > 1 << 18) {
+        s.values.clear();
+        s.remembered = 0;
+      }
+      (s.values.get(ai) ?? this.newValues(s, ai)).set(v, { decoded: ev.decoded as string, fields });
+    } else {
+      const v = byte ? BigInt(text) & 0xffn : BigInt(text);
+      const fields = decodeFields(s.ctx, ai.type, v);
+      if (fields) ev.fields = fields;
+      ev.decoded = decodeValue(s.ctx, ai.type, v, ai.width);
+    }
     return true;
   }
 
@@ -89,6 +130,7 @@ export class RnnAnnotator implements Annotator {
     if (i === -1) s.unknownChipset = true;
     else s.ctx = new Map([[en, i]]);
     s.cache = new Map();
+    s.values = new Map();
   }
 
   notes(): string[] {

@@ -291,6 +291,25 @@ export function stringifyEvent(ev: object): string {
   return s + tail + '}';
 }
 
+/**
+ * A canonical event line (as stringifyEvent writes it, with no fields beyond the schema's
+ * access fields) with more fields added: what stringifyEvent would write for the event with
+ * `keys` set, without writing the rest again. The fields go before the trailing t, tid, line.
+ */
+export function withFields(line: string, ev: Record<string, unknown>, keys: readonly string[]): string {
+  let add = '';
+  for (const k of keys) {
+    const v = ev[k];
+    if (v !== undefined) add += ',"' + k + '":' + value(v);
+  }
+  // No string of a canonical line holds a quote, so the first `,"t":` is the field.
+  let at = line.indexOf(',"t":');
+  if (at === -1) at = line.indexOf(',"tid":');
+  if (at === -1) at = line.indexOf(',"line":');
+  if (at === -1) at = line.length - 1;
+  return line.slice(0, at) + add + line.slice(at);
+}
+
 /** A canonical hex number of at most 64 bits: lowercase, no leading zeros. */
 const HEX = /^0x(?:0|[1-9a-f][0-9a-f]{0,15})$/;
 /** A hex number as people and jq write it: either case, leading zeros (at most 64 bits once they are dropped). */

@@ -28,6 +28,8 @@ export interface ReadEventsResult {
 
 export type Ev = Record<string, unknown> & { type: string };
 
+/** Whether the last line parseEventLine read is in the canonical form stringifyEvent writes (it took the fast path). */
+export let lastLineCanonical = false;
 /** Whether the last event parseEventLine returned had hex fields written another way (see normalizeEvent). */
 export let lastLineNormalized = false;
 
@@ -61,6 +63,7 @@ function nestsDeeper(raw: string, max: number): boolean {
 export function parseEventLine(raw: string): Ev | string | undefined {
   lastLineNormalized = false;
   const fast = scanEvent(raw);
+  lastLineCanonical = fast !== undefined;
   if (fast !== undefined) return fast;
   if (raw.trim().length === 0) return undefined;
   if (nestsDeeper(raw, MAX_NESTING)) return `nests arrays or objects deeper than ${MAX_NESTING} levels`;
