@@ -7,7 +7,11 @@
  * On the generated trace it also times the floor (bench/floor): the same three jobs written with
  * nothing but the least work a Node program must do, to show what Node can reach on this machine.
  *
- *   node bench/run.mjs [--runs N] [--no-write] [--skip-4x]
+ * It also times mmio-annotate with envytools' NVIDIA database (../shared/fixtures/envytools-rnndb):
+ * the database's load, and events/s over the G80 sweep, against mmio-filter on the same input
+ * (and envytools' demmio when DEMMIO names it or it is on PATH).
+ *
+ *   node bench/run.mjs [--runs N] [--no-write] [--skip-4x] [--envytools-only]
  *
  * Each command runs N times (default 5), the commands of a table taking turns; the median is reported. Peak RSS of every
  * process comes from GNU time (/usr/bin/time -f %M). Inputs are made once in .bench/ (ignored by git).
@@ -33,6 +37,8 @@ const opt = (name, dflt) => {
 const RUNS = opt('--runs', 5);
 const WRITE = !args.includes('--no-write');
 const SKIP4X = args.includes('--skip-4x');
+/** Only the envytools part (mmio-annotate with the NVIDIA database): a quick run. */
+const ENVY_ONLY = args.includes('--envytools-only');
 const log = (...a) => process.stderr.write(a.join(' ') + '\n');
 
 if (!existsSync(join(BIN, 'mmio-parse'))) {
@@ -99,13 +105,13 @@ const floorStage = (script, ...a) => [process.execPath, join(ROOT, 'bench', 'flo
 const countEvents = (file) => Number(execFileSync('sh', ['-c', `${sh(join(BIN, 'mmio-parse'))} ${sh(file)} | ${sh(join(BIN, 'mmio-filter'))} --type read,write --count`]).toString().trim());
 
 const fixtureGz = resolve(ROOT, '..', 'shared', 'fixtures', 'real', 'e1000-probe', 'qemu-memory-ops.log.gz');
-const gen = await input('vfio-2M.log', (p) => writeTrace(p, { lines: 2_000_000 }));
-const real = existsSync(fixtureGz) ? await input('e1000-memops.log', (p) => pipeline(createReadStream(fixtureGz), createGunzip(), createWriteStream(p))) : undefined;
+const gen = ENVY_ONLY ? '' : await input('vfio-2M.log', (p) => writeTrace(p, { lines: 2_000_000 }));
+const real = !ENVY_ONLY && existsSync(fixtureGz) ? await input('e1000-memops.log', (p) => pipeline(createReadStream(fixtureGz), createGunzip(), createWriteStream(p))) : undefined;
 if (!real) log(`note: ${fixtureGz} not found; the real trace is left out`);
 
 const image = join(tmpdir(), `mmio-bench-${process.pid}.bin`);
 const image2 = join(tmpdir(), `mmio-bench-${process.pid}-one.bin`);
-const traces = [
+const traces = ENVY_ONLY ? [] : [
   { name: 'generated VFIO, 2M lines', file: gen, filterArgs: ['--dev', '0000:03:00.0', '--region', '2'], floor: ['0000:03:00.0', '2'], qmap: true },
   ...(real ? [{ name: 'real e1000 QEMU memory ops, 1.5M lines', file: real, filterArgs: ['--name', 'e1000-mmio'] }] : []),
 ];
@@ -151,7 +157,7 @@ for (const tr of traces) {
 
 // Memory against trace size: the same pipeline on a trace 4 times as long (one run).
 const scale = [];
-if (!SKIP4X) {
+if (!SKIP4X && !ENVY_ONLY) {
   const gen4 = await input('vfio-8M.log', (p) => writeTrace(p, { lines: 8_000_000 }));
   for (const [name, file] of [['1× (2M lines)', gen], ['4× (8M lines)', gen4]]) {
     const r = time([parse(file), filter('--dev', '0000:03:00.0', '--region', '2', '--type', 'write'), replayTo(image)], 1);
@@ -163,10 +169,51 @@ if (!SKIP4X) {
 
 // gzip: parsing the compressed fixture costs the plain parse plus the decompression.
 let gz;
-if (real) {
+if (real && !ENVY_ONLY) {
   const [plain, packed, zcat] = timeAll([[parse(real)], [parse(fixtureGz)], [['gzip', '-dc', fixtureGz]]]).map((r) => r.wall);
   gz = { plain, packed, zcat };
   log(`  gzip: plain ${plain.toFixed(2)} s, .gz ${packed.toFixed(2)} s, gzip -dc alone ${zcat.toFixed(2)} s`);
+}
+
+// mmio-annotate with envytools' whole NVIDIA database.
+let envy;
+const ENVY = join(ROOT, '..', 'shared', 'fixtures', 'envytools-rnndb');
+if (existsSync(join(ENVY, 'expected', 'g80-vfio.log.gz'))) {
+  const rnnPath = `${join(ENVY, 'generated')}:${join(ENVY, 'rnndb')}`;
+  const annotate = (...a) => [join(BIN, 'mmio-annotate'), '--rnn-path', rnnPath, '--regs', 'nv_mmio.xml', '--domain', 'NV_MMIO', ...a];
+  // The sweep's BAR0 accesses 30 times over (997k events): once as they are (each register comes
+  // back with the values it had: a driver's reads), once with every value drawn at random (nothing repeats).
+  const sweep = await input('g80-bar0.ndjson', (p) => execFileSync('sh', ['-c', `${sh(join(BIN, 'mmio-parse'))} ${sh(join(ENVY, 'expected', 'g80-vfio.log.gz'))} | ${sh(join(BIN, 'mmio-filter'))} --region 0 > ${sh(p)}`]));
+  const body = readFileSync(sweep, 'utf8');
+  const x30 = await input('g80-x30.ndjson', (p) => writeFileSync(p, body.repeat(30)));
+  const rand = await input('g80-x30-random.ndjson', (p) => {
+    let seed = 7;
+    const next = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+    let out = body;
+    for (let k = 1; k < 30; k++) out += body.replace(/"value":"0x[0-9a-f]+"/g, () => `"value":"0x${next().toString(16)}"`);
+    writeFileSync(p, out);
+  });
+  const events = body.split('\n').length - 1;
+  const empty = join(WORK, 'empty.ndjson');
+  writeFileSync(empty, '');
+  const DEMMIO = process.env.DEMMIO || (spawnSync('sh', ['-c', 'command -v demmio'], { encoding: 'utf8' }).stdout.trim() || undefined);
+  const mmiotrace = DEMMIO ? await input('g80.mmiotrace', (p) => execFileSync('sh', ['-c', `${sh(join(BIN, 'mmio-parse'))} ${sh(join(ENVY, 'expected', 'g80-vfio.log.gz'))} | ${sh(join(BIN, 'mmio-format'))} --to mmiotrace > ${sh(p)} 2>/dev/null`])) : undefined;
+  const named = [
+    ['mmio-annotate --regs examples/bcm43602/regs.json (empty input: start-up and a small map)', [[join(BIN, 'mmio-annotate'), '--regs', join(ROOT, 'examples', 'bcm43602', 'regs.json'), empty]]],
+    ['mmio-annotate --regs nv_mmio.xml (empty input: start-up and the whole database)', [annotate(empty)]],
+    ['mmio-filter (the same 997k events read and written, the reference)', [filter(x30)]],
+    ['mmio-annotate --regs nv_mmio.xml, the sweep ×30 (values as they are)', [annotate(x30)]],
+    ['mmio-annotate --regs nv_mmio.xml, the sweep ×30 (random values)', [annotate(rand)]],
+    ...(DEMMIO ? [['envytools demmio -c (the sweep once, as mmiotrace)', [['env', `RNN_PATH=${rnnPath}`, DEMMIO, '-c', '-f', mmiotrace]]]] : []),
+  ];
+  const r = timeAll(named.map(([, st]) => st));
+  envy = { rows: named.map(([what], i) => ({ what, wall: r[i].wall, rss: fmtRss(r[i].rss) })), load: r[1].wall - r[0].wall, events: events * 30, once: events };
+  for (const row of envy.rows) log(`  ${row.what}: ${row.wall.toFixed(2)} s, RSS ${row.rss} MB`);
+  log(`  database load: ${envy.load.toFixed(3)} s; annotate ${Math.round(envy.events / (r[3].wall - r[1].wall)).toLocaleString('en-US')} events/s (${Math.round(envy.events / r[3].wall).toLocaleString('en-US')} with start-up), random values ${Math.round(envy.events / (r[4].wall - r[1].wall)).toLocaleString('en-US')}`);
+  envy.eps = envy.events / (r[3].wall - r[1].wall);
+  envy.epsRandom = envy.events / (r[4].wall - r[1].wall);
+  envy.filterEps = envy.events / r[2].wall;
+  if (DEMMIO) envy.demmio = r[5].wall;
 }
 
 // mmio-replay memory follows the bytes touched, not the address span.
@@ -220,6 +267,11 @@ if (WRITE) {
   md.push('', `Start-up (median of ${Math.max(RUNS, 9)} runs): \`node -e ''\` ${startup[0].toFixed(3)} s; \`--version\` of ${TOOLS.join(', ')}: ${startup.slice(1).map((x) => x.toFixed(3)).join(', ')} s, at most ${(Math.max(...startup.slice(1)) / startup[0]).toFixed(2)}× node; \`mmio-replay --help\` (loads the whole tool) ${startupHelp.toFixed(3)} s, ${(startupHelp / startup[0]).toFixed(2)}× node.`);
   md.push('', '`mmio-replay` memory (262,144 writes of 4 bytes):', '', '| writes | peak RSS MB | image size | on disk |', '|---|---|---:|---:|');
   for (const s of sparse) md.push(`| ${s.name} | ${s.rss} | ${s.size.toLocaleString('en-US')} | ${s.disk.toLocaleString('en-US')} |`);
+  if (envy) {
+    md.push('', `\`mmio-annotate\` with envytools' NVIDIA database (97 files, domain NV_MMIO), on the G80 sweep's ${envy.once.toLocaleString('en-US')} BAR0 accesses repeated 30 times (${envy.events.toLocaleString('en-US')} events):`, '', '| command | wall s | peak RSS MB |', '|---|---:|---|');
+    for (const r of envy.rows) md.push(`| ${r.what} | ${r.wall.toFixed(2)} | ${r.rss} |`);
+    md.push('', `Database load (the second row less the first): ${envy.load.toFixed(3)} s. Annotating, start-up and load taken out: ${Math.round(envy.eps).toLocaleString('en-US')} events/s with the sweep's values, ${Math.round(envy.epsRandom).toLocaleString('en-US')} events/s with random values; mmio-filter reads and writes the same events at ${Math.round(envy.filterEps).toLocaleString('en-US')} events/s.` + (envy.demmio ? ` envytools' demmio decodes the sweep once (${envy.once.toLocaleString('en-US')} accesses) in ${envy.demmio.toFixed(2)} s.` : ''));
+  }
   const path = join(ROOT, 'docs', 'performance.md');
   const old = existsSync(path) ? readFileSync(path, 'utf8') : '# Performance\n\n<!-- bench -->\n';
   const start = old.indexOf('## Figures');

@@ -1,10 +1,8 @@
-import { LineWriter, Selection, lastLineCanonical, withFields, UsageError, cliParser, parseSelectOptions, selectorOptions, selects, stringifyEvent, warn, warnInvalid } from '@mmio-tools/core';
+import { LineWriter, Selection, insertMembers, lastLineCanonical, UsageError, cliParser, parseSelectOptions, selectorOptions, selects, stringifyEvent, warn, warnInvalid } from '@mmio-tools/core';
 import { inputOptions, inputOptionsOf, readInputs } from '@mmio-tools/parse';
 import { loadRegisters, rootsOf } from './load.js';
 
 const TOOL = 'mmio-annotate';
-/** The fields mmio-annotate adds. */
-const ANNOTATIONS = ['reg', 'fields', 'decoded'] as const;
 
 export async function main(argv: string[]): Promise<number> {
   const args = await inputOptions(
@@ -44,14 +42,26 @@ export async function main(argv: string[]): Promise<number> {
         regs.observe?.(ev); // a chipset read the selectors leave out still tells the variant
         return;
       }
+      // A canonical line gets the new fields spliced in: the same text as writing it again, at a fraction of the cost.
+      if (raw !== undefined && lastLineCanonical && regs.members) {
+        const add = regs.members(ev);
+        accesses++;
+        if (add !== undefined) {
+          named++;
+          out.line(insertMembers(raw, add));
+        } else {
+          if (ev.offset === undefined) byAddress++;
+          out.line(raw);
+        }
+        return;
+      }
       const hit = regs.annotate(ev);
       if (ev.type === 'read' || ev.type === 'write') {
         accesses++;
         if (hit) named++;
         else if (ev.offset === undefined) byAddress++;
       }
-      // A canonical line gets the new fields spliced in: the same text as writing it again, at a fraction of the cost.
-      out.line(raw === undefined ? stringifyEvent(ev) : !hit ? raw : lastLineCanonical ? withFields(raw, ev, ANNOTATIONS) : stringifyEvent(ev));
+      out.line(raw === undefined || hit ? stringifyEvent(ev) : raw);
     },
     inputOptionsOf(args, TOOL, () => out.flushIfFull()),
   );

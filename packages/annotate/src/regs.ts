@@ -129,6 +129,8 @@ export function mapFields(def: RegisterDef, value: bigint): Record<string, numbe
 export interface Annotator {
   /** Add `reg` (and `fields`, `decoded`) to an access event that hits a register. Returns whether it did. */
   annotate(ev: Record<string, unknown>): boolean;
+  /** The JSON members annotate would add (`,"reg":…`), without touching the event (undefined: none); databases that can say it cheaply have it. */
+  members?(ev: Record<string, unknown>): string | undefined;
   /** See an access that is not written (left out by the selectors): what it says about the device still counts. */
   observe?(ev: Record<string, unknown>): void;
   /** What the reader should know once the input is read (one line each). */

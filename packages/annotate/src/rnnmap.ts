@@ -4,7 +4,9 @@
  * (--variant), or taken, as demmio takes it, from the first access of the domain's offset 0 on
  * that device (PMC_BOOT_0, by nvhw/chipset.c's rules) when the database has a `chipset` enum.
  */
-import { UsageError } from '@mmio-tools/core';
+import { UsageError, membersText } from '@mmio-tools/core';
+
+const ANNOTATIONS = ['reg', 'fields', 'decoded'];
 import { decodeFields, decodeFields32, decodeValue, decodeValue32, parsePmcId, type AddrInfo, type Domain, type Variants } from './rnndb.js';
 import type { Annotator } from './regs.js';
 
@@ -18,8 +20,19 @@ interface DevState {
   unknownChipset?: boolean;
   cache: Map<number, AddrInfo | null>;
   /** Per register, the decoding of values seen lately (registers are read back with the same values over and over). */
-  values: Map<AddrInfo, Map<number, { decoded: string; fields: Record<string, unknown> | undefined }>>;
+  values: Map<AddrInfo, Map<number, Decoding>>;
   remembered: number;
+  hits: number;
+  /** Accesses left before values are remembered again. */
+  pause: number;
+}
+
+interface Decoding {
+  reg: string;
+  fields: Record<string, unknown> | undefined;
+  decoded: string;
+  /** membersText of the three, once asked for. */
+  members?: string;
 }
 
 export class RnnAnnotator implements Annotator {
@@ -44,7 +57,7 @@ export class RnnAnnotator implements Annotator {
     if (dev === this.lastDev) return this.last!;
     let s = this.devs.get(dev);
     if (!s) {
-      s = { ctx: this.given ?? new Map(), settled: this.given !== undefined || !this.chipsetEnum, early: 0, cache: new Map(), values: new Map(), remembered: 0 };
+      s = { ctx: this.given ?? new Map(), settled: this.given !== undefined || !this.chipsetEnum, early: 0, cache: new Map(), values: new Map(), remembered: 0, hits: 0, pause: 0 };
       this.devs.set(dev, s);
     }
     this.lastDev = dev;
@@ -62,19 +75,29 @@ export class RnnAnnotator implements Annotator {
     return [s, byte / this.unit];
   }
 
-  private newValues(s: DevState, ai: AddrInfo) {
-    const m = new Map<number, { decoded: string; fields: Record<string, unknown> | undefined }>();
-    s.values.set(ai, m);
-    return m;
-  }
-
   observe(ev: Record<string, unknown>): void {
     this.where(ev);
   }
 
   annotate(ev: Record<string, unknown>): boolean {
+    const d = this.decode(ev);
+    if (!d) return false;
+    ev.reg = d.reg;
+    if (d.fields) ev.fields = d.fields;
+    ev.decoded = d.decoded;
+    return true;
+  }
+
+  /** The JSON members annotate would add (`,"reg":…`), without touching the event; undefined when it adds none. */
+  members(ev: Record<string, unknown>): string | undefined {
+    const d = this.decode(ev);
+    return d && (d.members ??= membersText(d as unknown as Record<string, unknown>, ANNOTATIONS));
+  }
+
+  /** What an access is: its register, fields and decoded value. */
+  private decode(ev: Record<string, unknown>): Decoding | undefined {
     const w = this.where(ev);
-    if (!w) return false;
+    if (!w) return undefined;
     const [s, addr] = w;
     if (!s.settled) s.early++;
     let ai = s.cache.get(addr);
@@ -86,38 +109,40 @@ export class RnnAnnotator implements Annotator {
       }
       s.cache.set(addr, ai);
     }
-    if (!ai) return false;
-    ev.reg = ai.name;
+    if (!ai) return undefined;
     const text = ev.value as string;
     // demmio: a 32-bit access to an 8-bit register shows the register's own byte first.
     const byte = (ev.width as number) === 4 && ai.width === 8;
-    if (text.length <= 10) {
-      // Values of up to 32 bits (nearly all) decode in plain numbers; a register's recent values are remembered.
-      const v = byte ? parseInt(text, 16) & 0xff : parseInt(text, 16);
-      const seen = (s.values.get(ai) ?? this.newValues(s, ai)).get(v);
-      if (seen) {
-        if (seen.fields) ev.fields = seen.fields;
-        ev.decoded = seen.decoded;
-        return true;
-      }
-      const fields = decodeFields32(s.ctx, ai.type, v);
-      if (fields) ev.fields = fields;
-      ev.decoded = decodeValue32(s.ctx, ai.type, v, ai.width);
-      const known = s.values.get(ai)!;
-      if (known.size >= 64) known.clear();
-      // At most about 256k values remembered in all: memory stays bounded whatever the trace.
-      if (++s.remembered > 1 << 18) {
-        s.values.clear();
-        s.remembered = 0;
-      }
-      (s.values.get(ai) ?? this.newValues(s, ai)).set(v, { decoded: ev.decoded as string, fields });
-    } else {
+    if (text.length > 10) {
       const v = byte ? BigInt(text) & 0xffn : BigInt(text);
-      const fields = decodeFields(s.ctx, ai.type, v);
-      if (fields) ev.fields = fields;
-      ev.decoded = decodeValue(s.ctx, ai.type, v, ai.width);
+      return { reg: ai.name, fields: decodeFields(s.ctx, ai.type, v), decoded: decodeValue(s.ctx, ai.type, v, ai.width) };
     }
-    return true;
+    // Values of up to 32 bits (nearly all) decode in plain numbers; a register's recent values are remembered.
+    const v = byte ? parseInt(text, 16) & 0xff : parseInt(text, 16);
+    let known = s.values.get(ai);
+    const seen = known?.get(v);
+    if (seen) {
+      s.hits++;
+      return seen;
+    }
+    const d: Decoding = { reg: ai.name, fields: decodeFields32(s.ctx, ai.type, v), decoded: decodeValue32(s.ctx, ai.type, v, ai.width) };
+    if (s.pause > 0) {
+      s.pause--;
+      return d;
+    }
+    // At most 64k values remembered in all, so memory stays bounded; where values do not come
+    // back (under 1 in 4 found), remembering stops for a while.
+    if (++s.remembered > 1 << 16) {
+      if (s.hits < s.remembered / 4) s.pause = 1 << 20;
+      s.values.clear();
+      s.remembered = 0;
+      s.hits = 0;
+      known = undefined;
+    }
+    if (!known) s.values.set(ai, (known = new Map()));
+    else if (known.size >= 64) known.clear();
+    known.set(v, d);
+    return d;
   }
 
   private detect(s: DevState, id: number): void {
@@ -131,6 +156,7 @@ export class RnnAnnotator implements Annotator {
     else s.ctx = new Map([[en, i]]);
     s.cache = new Map();
     s.values = new Map();
+    s.remembered = 0;
   }
 
   notes(): string[] {

@@ -291,23 +291,28 @@ export function stringifyEvent(ev: object): string {
   return s + tail + '}';
 }
 
-/**
- * A canonical event line (as stringifyEvent writes it, with no fields beyond the schema's
- * access fields) with more fields added: what stringifyEvent would write for the event with
- * `keys` set, without writing the rest again. The fields go before the trailing t, tid, line.
- */
-export function withFields(line: string, ev: Record<string, unknown>, keys: readonly string[]): string {
+/** The JSON members `,"k":v` of an event's `keys` that it has, as stringifyEvent writes them. */
+export function membersText(ev: Record<string, unknown>, keys: readonly string[]): string {
   let add = '';
   for (const k of keys) {
     const v = ev[k];
     if (v !== undefined) add += ',"' + k + '":' + value(v);
   }
+  return add;
+}
+
+/**
+ * A canonical event line (as stringifyEvent writes it, with no fields beyond the schema's
+ * access fields) with more members (membersText) added: what stringifyEvent would write for
+ * the event with them set, without writing the rest again. They go before the trailing t, tid, line.
+ */
+export function insertMembers(line: string, members: string): string {
   // No string of a canonical line holds a quote, so the first `,"t":` is the field.
   let at = line.indexOf(',"t":');
   if (at === -1) at = line.indexOf(',"tid":');
   if (at === -1) at = line.indexOf(',"line":');
   if (at === -1) at = line.length - 1;
-  return line.slice(0, at) + add + line.slice(at);
+  return line.slice(0, at) + members + line.slice(at);
 }
 
 /** A canonical hex number of at most 64 bits: lowercase, no leading zeros. */
