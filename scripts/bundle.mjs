@@ -19,6 +19,8 @@ const TOOLS = [
   ['format', 'mmio-format', {}],
   ['annotate', 'mmio-annotate', {}],
   ['diff', 'mmio-diff', { failureCode: 2 }],
+  ['regs', 'mmio-regs', {}],
+  ['report', 'mmio-report', { writesFiles: true }],
 ];
 const readsTraces = (pkg) => {
   const meta = JSON.parse(readFileSync(join(ROOT, 'packages', pkg, 'package.json'), 'utf8'));

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const TOOLS = ['parse', 'filter', 'replay', 'extract', 'format', 'annotate', 'diff'];
+const TOOLS = ['parse', 'filter', 'replay', 'extract', 'format', 'annotate', 'diff', 'regs', 'report'];
 
 /** Text as troff takes it: backslashes doubled, a leading dot or quote escaped. */
 const roff = (t) => t.replace(/\\/g, '\\e').replace(/^([.'])/gm, '\\&$1');

@@ -13,6 +13,8 @@ export const TOOLS: [string, string[]][] = [
   ['mmio-format', []],
   ['mmio-annotate', []],
   ['mmio-diff', []],
+  ['mmio-regs', []],
+  ['mmio-report', []],
 ];
 
 export interface Flag {

@@ -1,0 +1,48 @@
+import { LineWriter, Selection, UsageError, cliParser, parseSelectOptions, selectorOptions, selects, warn, warnInvalid } from '@mmio-tools/core';
+import { inputOptions, inputOptionsOf, readInputs } from '@mmio-tools/parse';
+import { Inventory, SORTS, sortRecords, textTable, type Sort } from './inventory.js';
+
+const TOOL = 'mmio-regs';
+
+export async function main(argv: string[]): Promise<number> {
+  const args = await inputOptions(
+    selectorOptions(
+      cliParser(TOOL, argv).usage(
+        '$0 [options] [file ...]\n\n' +
+          'One record per register the trace touches ({"type":"reg", dev, region, offset, width,\n' +
+          'reads, writes, first, last, written, read, lastWritten, lastRead, kind, ...}), in order\n' +
+          'of first access, with how it behaves: constant, read-only, write-only, latch,\n' +
+          'volatile, poll, counter, w1c (rules in the README). Inputs are NDJSON events or raw\n' +
+          'traces; the selectors choose which accesses count.',
+      ),
+    ),
+  )
+    .option('text', { type: 'boolean', default: false, describe: 'an aligned table (sorted by accesses unless --sort) instead of NDJSON' })
+    .option('sort', { type: 'string', requiresArg: true, describe: `order: ${SORTS.join(', ')} (default: first for NDJSON, accesses for --text)` })
+    .example('$0 --dev 03:00.0 --region 0 trace.log --text | head', 'the registers a driver touches most')
+    .example("mmio-parse trace.log | $0 | jq -c 'select(.kind | index(\"poll\")) | {offset, poll}'", 'every polled register, and what ended its longest poll')
+    .parseAsync();
+  const sort = (args.sort as string | undefined) ?? (args.text ? 'accesses' : 'first');
+  if (!(SORTS as readonly string[]).includes(sort)) throw new UsageError(`--sort ${JSON.stringify(sort)}: expected one of ${SORTS.join(', ')}`);
+  const select = parseSelectOptions(args as Record<string, unknown>);
+  const selection = selects(select) ? new Selection(select) : undefined;
+  const inv = new Inventory();
+  const files = (args._ as (string | number)[]).map(String);
+  const res = await readInputs(
+    files,
+    (ev) => {
+      if (selection && selection.pass(ev) === false) return;
+      inv.add(ev);
+    },
+    inputOptionsOf(args, TOOL),
+  );
+  inv.end();
+  warnInvalid(TOOL, res);
+  for (const m of selection?.report() ?? []) warn(TOOL, m);
+  const recs = sortRecords(inv.records(), sort as Sort);
+  const out = new LineWriter(process.stdout);
+  if (args.text) out.line(textTable(recs).trimEnd());
+  else for (const r of recs) out.line(JSON.stringify(r));
+  await out.flush();
+  return 0;
+}
