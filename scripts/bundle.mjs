@@ -40,6 +40,14 @@ const common = {
   banner: { js: "import { createRequire as __mmioRequire } from 'node:module'; const require = __mmioRequire(import.meta.url);" },
 };
 
+/** uPlot (npm: uplot) as the report embeds it. */
+function copyChartLib(to) {
+  mkdirSync(to, { recursive: true });
+  const from = join(ROOT, 'node_modules', 'uplot', 'dist');
+  for (const f of ['uPlot.iife.min.js', 'uPlot.min.css']) cpSync(join(from, f), join(to, f));
+  cpSync(join(ROOT, 'node_modules', 'uplot', 'LICENSE'), join(to, 'uPlot.LICENSE'));
+}
+
 await Promise.all(
   TOOLS.map(async ([pkg, tool, opts]) => {
     const dir = join(ROOT, 'packages', pkg);
@@ -55,6 +63,8 @@ await Promise.all(
     // The jq module, beside each tool (its bin's --jq-path names the folder), and the bin's launcher.
     cpSync(join(ROOT, 'packages', 'core', 'jq'), join(dir, 'jq'), { recursive: true });
     cpSync(join(ROOT, 'scripts', 'launch.js'), join(dir, 'dist', 'launch.js'));
+    // The report's chart library, put in its page at run time: beside the bundle.
+    if (pkg === 'report') copyChartLib(join(dir, 'dist', 'assets'));
     if (readsTraces(pkg) && pkg !== 'parse') {
       await build({ ...common, entryPoints: [join(ROOT, 'packages', 'parse', 'dist', 'worker.js')], outfile: join(dir, 'dist', 'worker.js') });
     }
@@ -103,3 +113,4 @@ for (const pkg of ['core', 'parse', 'filter', 'replay', 'extract']) {
 writeFileSync(join(UMBRELLA, 'types', 'index.d.ts'), LIB.replace(/'@mmio-tools\/(\w+)'/g, "'./$1/index.js'"));
 cpSync(join(ROOT, 'packages', 'core', 'jq'), join(UMBRELLA, 'jq'), { recursive: true });
 cpSync(join(ROOT, 'scripts', 'launch.js'), join(UMBRELLA, 'dist', 'launch.js'));
+copyChartLib(join(UMBRELLA, 'dist', 'assets'));
