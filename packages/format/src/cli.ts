@@ -2,10 +2,11 @@ import { InputError, LineWriter, Selection, UsageError, cliParser, parseSelectOp
 import { inputOptions, inputOptionsOf, readInputs } from '@mmio-tools/parse';
 import { MmiotraceLayout, MmiotraceWriter, parseBaseOption, parseIdOption } from './mmiotrace.js';
 import { qemuLine } from './qemu.js';
+import { PerfettoWriter } from './perfetto.js';
 import { csvHeader, csvRow, textLine } from './table.js';
 
 const TOOL = 'mmio-format';
-export const TARGETS = ['mmiotrace', 'qemu', 'csv', 'text'] as const;
+export const TARGETS = ['mmiotrace', 'qemu', 'csv', 'text', 'perfetto'] as const;
 type Target = (typeof TARGETS)[number];
 
 /** A string field of the event that holds a control character (a newline would forge a second line), or undefined. */
@@ -29,8 +30,9 @@ export async function main(argv: string[]): Promise<number> {
       cliParser(TOOL, argv).usage(
         '$0 --to FORMAT [options] [file ...]\n\n' +
           'Write v1 events (or a raw trace) back as text: a Linux mmiotrace log (for envytools\n' +
-          'demmio and other mmiotrace readers), QEMU log-backend trace lines, CSV, or aligned\n' +
-          'columns for reading. No file or - reads stdin.',
+          'demmio and other mmiotrace readers), QEMU log-backend trace lines, CSV, aligned\n' +
+          'columns for reading, or the Trace Event Format JSON that ui.perfetto.dev opens (a\n' +
+          'counter track per register). No file or - reads stdin.',
       ),
     ),
   )
@@ -48,6 +50,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('header', { type: 'boolean', default: true, describe: 'csv: print the header row (--no-header to leave it out)' })
     .example('mmio-parse vfio.log | $0 --to mmiotrace > vfio.mmiotrace', 'a VFIO trace for envytools demmio')
     .example('mmio-parse trace.log | mmio-annotate --regs regs.json | $0 --to text | less', 'read a trace with register names')
+    .example('$0 --to perfetto --dev 03:00.0 trace.log > trace.json', 'open trace.json in ui.perfetto.dev')
     .parseAsync();
   const to = args.to as Target;
   const bases = ([] as string[]).concat(args.base ?? []).map((b) => {
@@ -109,6 +112,22 @@ export async function main(argv: string[]): Promise<number> {
     } finally {
       spool?.remove();
     }
+    await out.flush();
+    return 0;
+  }
+
+  if (to === 'perfetto') {
+    const pass = selected();
+    const w = new PerfettoWriter();
+    out.line(w.start());
+    const res = await readInputs(files, (ev) => {
+      if (!pass(ev)) return;
+      for (const l of w.write(ev)) out.line(l);
+    }, io);
+    for (const l of w.end()) out.line(l);
+    warnInvalid(TOOL, res);
+    if (w.rounded > 0) warn(TOOL, `${w.rounded} access${w.rounded === 1 ? '' : 'es'} had a value past 2^53: the counter shows it rounded (a JSON number)`);
+    for (const m of last?.report() ?? []) warn(TOOL, m);
     await out.flush();
     return 0;
   }
