@@ -22,7 +22,7 @@ describe('mmio-report of the real e1000 VFIO trace, in headless Chromium', () =>
   });
 
   it('renders with no console error: the heatmap, every register in the table, a clicked register\'s history', async () => {
-    const r = await run('mmio-report', ['-o', page, '--region', '0', VFIO]);
+    const r = await run('mmio-report', ['-o', page, '--title', 'e1000 probe: QEMU VFIO trace, BAR0', '--region', '0', VFIO]);
     expect([r.code, r.stderr]).toEqual([0, '']);
     // No network: nothing but inline scripts and styles.
     const html = (await import('node:fs')).readFileSync(page, 'utf8');

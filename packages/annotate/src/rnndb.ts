@@ -206,7 +206,8 @@ interface Elem {
 /** A decoding context: the chosen variant (index into the enum's values) of each varset enum. */
 export type Variants = Map<EnumDef, number>;
 
-const REG_WIDTH: Record<string, number> = { reg8: 8, reg16: 16, reg32: 32, reg64: 64 };
+// Maps, not objects: an element or type named `constructor` is no register width or basic type.
+const REG_WIDTH = new Map<string, number>([['reg8', 8], ['reg16', 16], ['reg32', 32], ['reg64', 64]]);
 const M64 = (1n << 64n) - 1n;
 
 export interface RnnOptions {
@@ -255,7 +256,8 @@ export class RnnDb {
   }
 
   private find(file: string, from?: Node): string {
-    if (!from && file.includes('/')) return resolve(file);
+    // --regs with a `/` is a path as given; so is an absolute <import> (no root could hold it).
+    if ((!from && file.includes('/')) || file.startsWith('/')) return resolve(file);
     const roots = this.roots.filter((r) => r !== '');
     const plain = !/(^|\/)\.\.?(\/|$)|\/\/|^\//.test(file);
     for (const r of this.absRoots) {
@@ -354,7 +356,7 @@ export class RnnDb {
     for (const c of n.children) {
       if (c.tag === 'value') t.vals.push(this.value(c));
       else if (c.tag === 'bitfield') t.fields.push(this.field(c));
-      else if (!REG_WIDTH[c.tag] && c.tag !== 'array' && c.tag !== 'stripe' && c.tag !== 'use-group') this.top(c);
+      else if (!REG_WIDTH.has(c.tag) && c.tag !== 'array' && c.tag !== 'stripe' && c.tag !== 'use-group') this.top(c);
     }
     return t;
   }
@@ -381,7 +383,7 @@ export class RnnDb {
       this.elems(n, e.children);
       return e;
     }
-    const width = REG_WIDTH[n.tag];
+    const width = REG_WIDTH.get(n.tag);
     if (width === undefined) return undefined;
     const name = n.attrs.name;
     if (!name) throw fail(n, 'needs a "name" attribute');
@@ -487,7 +489,7 @@ export class RnnDb {
         t.kind = 'spectype';
         t.spec = st.prepared ??= this.prepType(st.type, undefined, 32);
       } else {
-        t.kind = BASIC[name] ?? 'hex';
+        t.kind = BASIC.get(name) ?? 'hex';
         if (name === 'bitfield' || name === 'enum') own();
       }
     } else if (raw.fields.length) {
@@ -556,7 +558,7 @@ export class RnnDb {
   }
 }
 
-const BASIC: Record<string, Kind> = { hex: 'hex', float: 'float', uint: 'uint', int: 'int', boolean: 'boolean', bitfield: 'bitset', enum: 'enum', fixed: 'fixed', ufixed: 'ufixed' };
+const BASIC = new Map<string, Kind>([['hex', 'hex'], ['float', 'float'], ['uint', 'uint'], ['int', 'int'], ['boolean', 'boolean'], ['bitfield', 'bitset'], ['enum', 'enum'], ['fixed', 'fixed'], ['ufixed', 'ufixed']]);
 
 function bool(n: Node, attr: string): boolean {
   const v = n.attrs[attr];
