@@ -198,6 +198,10 @@ describe('fuzz: every tool keeps its contract on hostile input', TIMEOUT, () => 
           ['mmio-format', ['--to', 'qemu']],
           ['mmio-format', ['--to', 'text']],
           ['mmio-format', ['--to', 'csv']],
+          ['mmio-format', ['--to', 'perfetto']],
+          ['mmio-regs', []],
+          ['mmio-regs', ['--text', '--sort', 'offset']],
+          ['mmio-report', ['-o', join(work, 'report.html')]],
           ['mmio-annotate', ['--regs', regs]],
           ['mmio-diff', ['-', join(work, 'clean.nd')]],
         ] as const) {
