@@ -5,10 +5,10 @@
  * that device (PMC_BOOT_0, by nvhw/chipset.c's rules) when the database has a `chipset` enum.
  */
 import { UsageError, membersText } from '@mmio-tools/core';
-
-const ANNOTATIONS = ['reg', 'fields', 'decoded'];
 import { decodeFields, decodeFields32, decodeValue, decodeValue32, parsePmcId, type AddrInfo, type Domain, type Variants } from './rnndb.js';
 import type { Annotator } from './regs.js';
+
+const ANNOTATIONS = ['reg', 'fields', 'decoded'];
 
 interface DevState {
   ctx: Variants;
@@ -18,13 +18,20 @@ interface DevState {
   early: number;
   chipset?: number;
   unknownChipset?: boolean;
-  cache: Map<number, AddrInfo | null>;
-  /** Per register, the decoding of values seen lately (registers are read back with the same values over and over). */
-  values: Map<AddrInfo, Map<number, Decoding>>;
+  /** Per address: what is there, and the decodings of values seen lately (registers are read back with the same values over and over). */
+  cache: Map<number, Slot | null>;
+  /** The generation of remembered values: a slot's values of another generation are forgotten. */
+  gen: number;
   remembered: number;
   hits: number;
   /** Accesses left before values are remembered again. */
   pause: number;
+}
+
+interface Slot {
+  ai: AddrInfo;
+  gen: number;
+  values?: Map<number, Decoding>;
 }
 
 interface Decoding {
@@ -57,7 +64,7 @@ export class RnnAnnotator implements Annotator {
     if (dev === this.lastDev) return this.last!;
     let s = this.devs.get(dev);
     if (!s) {
-      s = { ctx: this.given ?? new Map(), settled: this.given !== undefined || !this.chipsetEnum, early: 0, cache: new Map(), values: new Map(), remembered: 0, hits: 0, pause: 0 };
+      s = { ctx: this.given ?? new Map(), settled: this.given !== undefined || !this.chipsetEnum, early: 0, cache: new Map(), gen: 0, remembered: 0, hits: 0, pause: 0 };
       this.devs.set(dev, s);
     }
     this.lastDev = dev;
@@ -65,14 +72,14 @@ export class RnnAnnotator implements Annotator {
     return s;
   }
 
-  /** The device state and the address (in domain units) of an access of the domain's region. */
-  private where(ev: Record<string, unknown>): [DevState, number] | undefined {
-    if ((ev.type !== 'read' && ev.type !== 'write') || ev.region !== this.region || typeof ev.offset !== 'string') return undefined;
+  /** The address (in domain units) of an access of the domain's region, -1 for other events; its device's state is then this.last. */
+  private where(ev: Record<string, unknown>): number {
+    if ((ev.type !== 'read' && ev.type !== 'write') || ev.region !== this.region || typeof ev.offset !== 'string') return -1;
     const byte = parseInt(ev.offset, 16);
-    if (!Number.isSafeInteger(byte) || byte % this.unit !== 0) return undefined;
+    if (!Number.isSafeInteger(byte) || byte % this.unit !== 0) return -1;
     const s = this.state(typeof ev.dev === 'string' ? ev.dev : '');
     if (!s.settled && byte === 0) this.detect(s, Number(BigInt(ev.value as string) & 0xffffffffn));
-    return [s, byte / this.unit];
+    return byte / this.unit;
   }
 
   observe(ev: Record<string, unknown>): void {
@@ -96,20 +103,23 @@ export class RnnAnnotator implements Annotator {
 
   /** What an access is: its register, fields and decoded value. */
   private decode(ev: Record<string, unknown>): Decoding | undefined {
-    const w = this.where(ev);
-    if (!w) return undefined;
-    const [s, addr] = w;
+    const addr = this.where(ev);
+    if (addr < 0) return undefined;
+    const s = this.last!;
     if (!s.settled) s.early++;
-    let ai = s.cache.get(addr);
-    if (ai === undefined) {
-      ai = this.domain.decodeAddr(s.ctx, addr) ?? null;
+    let slot = s.cache.get(addr);
+    if (slot === undefined) {
+      const found = this.domain.decodeAddr(s.ctx, addr);
+      slot = found ? { ai: found, gen: s.gen } : null;
       if (s.cache.size >= 1 << 16) {
         s.cache.clear();
-        s.values.clear();
+        s.gen++;
+        s.remembered = 0;
       }
-      s.cache.set(addr, ai);
+      s.cache.set(addr, slot);
     }
-    if (!ai) return undefined;
+    if (!slot) return undefined;
+    const ai = slot.ai;
     const text = ev.value as string;
     // demmio: a 32-bit access to an 8-bit register shows the register's own byte first.
     const byte = (ev.width as number) === 4 && ai.width === 8;
@@ -119,7 +129,11 @@ export class RnnAnnotator implements Annotator {
     }
     // Values of up to 32 bits (nearly all) decode in plain numbers; a register's recent values are remembered.
     const v = byte ? parseInt(text, 16) & 0xff : parseInt(text, 16);
-    let known = s.values.get(ai);
+    if (slot.gen !== s.gen) {
+      slot.gen = s.gen;
+      slot.values = undefined;
+    }
+    let known = slot.values;
     const seen = known?.get(v);
     if (seen) {
       s.hits++;
@@ -134,12 +148,13 @@ export class RnnAnnotator implements Annotator {
     // back (under 1 in 4 found), remembering stops for a while.
     if (++s.remembered > 1 << 16) {
       if (s.hits < s.remembered / 4) s.pause = 1 << 20;
-      s.values.clear();
+      s.gen++;
+      slot.gen = s.gen;
       s.remembered = 0;
       s.hits = 0;
       known = undefined;
     }
-    if (!known) s.values.set(ai, (known = new Map()));
+    if (!known) slot.values = known = new Map();
     else if (known.size >= 64) known.clear();
     known.set(v, d);
     return d;
@@ -155,7 +170,6 @@ export class RnnAnnotator implements Annotator {
     if (i === -1) s.unknownChipset = true;
     else s.ctx = new Map([[en, i]]);
     s.cache = new Map();
-    s.values = new Map();
     s.remembered = 0;
   }
 
