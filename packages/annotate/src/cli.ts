@@ -1,5 +1,5 @@
-import { LineWriter, Selection, insertMembers, lastLineCanonical, UsageError, cliParser, parseSelectOptions, selectorOptions, selects, stringifyEvent, warn, warnInvalid } from '@mmio-tools/core';
-import { inputOptions, inputOptionsOf, readInputs } from '@mmio-tools/parse';
+import { LineWriter, insertMembers, lastLineCanonical, UsageError, cliParser, selectorOptions, stringifyEvent, warn } from '@mmio-tools/core';
+import { inputOptions, readSelected } from '@mmio-tools/parse';
 import { loadRegisters, rootsOf } from './load.js';
 
 const TOOL = 'mmio-annotate';
@@ -30,18 +30,14 @@ export async function main(argv: string[]): Promise<number> {
   const regs = loadRegisters(args.regs, { domain: args.domain, region: +args.bar, roots, variant: args.variant as string | undefined });
   const out = new LineWriter(process.stdout);
   const files = (args._ as (string | number)[]).map(String);
-  const select = parseSelectOptions(args as Record<string, unknown>);
-  const selection = selects(select) ? new Selection(select) : undefined;
   let accesses = 0;
   let named = 0;
   let byAddress = 0;
-  const res = await readInputs(
+  await readSelected(
     files,
+    args as Record<string, unknown>,
+    TOOL,
     (ev, raw) => {
-      if (selection && selection.pass(ev) === false) {
-        regs.observe?.(ev); // a chipset read the selectors leave out still tells the variant
-        return;
-      }
       // A canonical line gets the new fields spliced in: the same text as writing it again, at a fraction of the cost.
       if (raw !== undefined && lastLineCanonical && regs.members) {
         const add = regs.members(ev);
@@ -63,10 +59,9 @@ export async function main(argv: string[]): Promise<number> {
       }
       out.line(raw === undefined || hit ? stringifyEvent(ev) : raw);
     },
-    inputOptionsOf(args, TOOL, () => out.flushIfFull()),
+    // A chipset read the selectors leave out still tells the variant.
+    { leftOut: (ev) => regs.observe?.(ev), afterChunk: () => out.flushIfFull() },
   );
-  warnInvalid(TOOL, res);
-  for (const m of selection?.report() ?? []) warn(TOOL, m);
   for (const m of regs.notes()) warn(TOOL, m);
   // Nothing named is a result to say, not to leave silent: say why where it can be told.
   if (accesses > 0 && named === 0) {

@@ -8,7 +8,11 @@
 import type { Argv } from 'yargs';
 import {
   LineSplitter,
+  Selection,
   UsageError,
+  parseSelectOptions,
+  selects,
+  warnInvalid,
   inputName,
   openWithProgress,
   progressWanted,
@@ -189,3 +193,32 @@ export function inputOptionsOf(args: Record<string, unknown>, tool: string, afte
   return { format: args.format as InputFormat, strict: Boolean(args.strict), skipInvalid: Boolean(args.skipInvalid || args.lenient), all: Boolean(args.all), jobs: Math.min(jobs, 16), afterChunk, tool };
 }
 
+
+export interface SelectedOptions {
+  /** Called with each event the selectors leave out (it may still tell something, a chipset say). */
+  leftOut?: (ev: Ev) => void;
+  afterChunk?: () => Promise<void> | void;
+}
+
+/**
+ * Read a tool's inputs as readInputs does, giving `onEvent` only the events its selectors (the
+ * options of selectorOptions, in `args`) choose; then say on stderr what the reader should know
+ * (invalid lines skipped, a selector that matched nothing).
+ */
+export async function readSelected(files: string[], args: Record<string, unknown>, tool: string, onEvent: OnEvent, o: SelectedOptions = {}): Promise<InputResult> {
+  const select = parseSelectOptions(args);
+  const selection = selects(select) ? new Selection(select) : undefined;
+  const res = await readInputs(
+    files,
+    selection
+      ? (ev, raw, line, file) => {
+          if (selection.pass(ev) === false) o.leftOut?.(ev);
+          else onEvent(ev, raw, line, file);
+        }
+      : onEvent,
+    inputOptionsOf(args, tool, o.afterChunk),
+  );
+  warnInvalid(tool, res);
+  for (const m of selection?.report() ?? []) warn(tool, m);
+  return res;
+}

@@ -1,5 +1,5 @@
-import { LineWriter, Selection, UsageError, cliParser, parseSelectOptions, selectorOptions, selects, warn, warnInvalid } from '@mmio-tools/core';
-import { inputOptions, inputOptionsOf, readInputs } from '@mmio-tools/parse';
+import { LineWriter, UsageError, cliParser, selectorOptions } from '@mmio-tools/core';
+import { inputOptions, readSelected } from '@mmio-tools/parse';
 import { Inventory, SORTS, sortRecords, textTable, type Sort } from './inventory.js';
 
 const TOOL = 'mmio-regs';
@@ -24,21 +24,10 @@ export async function main(argv: string[]): Promise<number> {
     .parseAsync();
   const sort = (args.sort as string | undefined) ?? (args.text ? 'accesses' : 'first');
   if (!(SORTS as readonly string[]).includes(sort)) throw new UsageError(`--sort ${JSON.stringify(sort)}: expected one of ${SORTS.join(', ')}`);
-  const select = parseSelectOptions(args as Record<string, unknown>);
-  const selection = selects(select) ? new Selection(select) : undefined;
   const inv = new Inventory();
   const files = (args._ as (string | number)[]).map(String);
-  const res = await readInputs(
-    files,
-    (ev) => {
-      if (selection && selection.pass(ev) === false) return;
-      inv.add(ev);
-    },
-    inputOptionsOf(args, TOOL),
-  );
+  await readSelected(files, args as Record<string, unknown>, TOOL, (ev) => void inv.add(ev));
   inv.end();
-  warnInvalid(TOOL, res);
-  for (const m of selection?.report() ?? []) warn(TOOL, m);
   const recs = sortRecords(inv.records(), sort as Sort);
   const out = new LineWriter(process.stdout);
   if (args.text) out.line(textTable(recs).trimEnd());

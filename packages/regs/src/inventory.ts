@@ -196,16 +196,15 @@ export class RegState {
   }
 
   record(): RegRecord {
-    const r: RegRecord = { type: 'reg', ...this.where, reads: this.reads, writes: this.writes, first: this.first, last: this.last, written: this.writtenValues.info(), read: this.readValues.info(), kind: this.kinds() };
-    // The canonical order: where, then counts; optional fields after.
-    const out: RegRecord = { type: 'reg' } as RegRecord;
-    for (const k of ['dev', 'region', 'name', 'mr', 'offset', 'addr', 'width'] as const) if (r[k] !== undefined) (out as unknown as Ev)[k] = r[k];
-    Object.assign(out, { reads: r.reads, writes: r.writes, first: r.first, last: r.last, written: r.written, read: r.read });
+    // Where first (in the canonical order), then the counts; optional fields after.
+    const out = { type: 'reg' } as RegRecord;
+    for (const k of ['dev', 'region', 'name', 'mr', 'offset', 'addr', 'width'] as const) if (this.where[k] !== undefined) (out as unknown as Ev)[k] = this.where[k];
+    Object.assign(out, { reads: this.reads, writes: this.writes, first: this.first, last: this.last, written: this.writtenValues.info(), read: this.readValues.info() });
     if (this.lastWritten !== undefined) out.lastWritten = this.lastWritten;
     if (this.lastRead !== undefined) out.lastRead = this.lastRead;
     if (this.reg !== undefined) out.reg = this.reg;
     if (this.fields !== undefined) out.fields = this.fields;
-    out.kind = r.kind;
+    out.kind = this.kinds();
     if (this.poll) out.poll = this.poll;
     return out;
   }

@@ -1,7 +1,6 @@
 import { writeFile } from 'node:fs/promises';
-import { Selection, UsageError, cliParser, inputName, parseSelectOptions, selectorOptions, selects, warn, warnInvalid } from '@mmio-tools/core';
-import { inputOptions, inputOptionsOf, readInputs } from '@mmio-tools/parse';
-import { writeAtomic } from '@mmio-tools/core';
+import { UsageError, cliParser, inputName, selectorOptions, writeAtomic } from '@mmio-tools/core';
+import { inputOptions, readSelected } from '@mmio-tools/parse';
 import { ReportBuilder } from './report.js';
 import { page } from './page.js';
 
@@ -28,19 +27,8 @@ export async function main(argv: string[]): Promise<number> {
     .parseAsync();
   const files = (args._ as (string | number)[]).map(String);
   if (args.output === '-') throw new UsageError('-o -: the report is a file; give its name');
-  const select = parseSelectOptions(args as Record<string, unknown>);
-  const selection = selects(select) ? new Selection(select) : undefined;
   const builder = new ReportBuilder((args.title as string | undefined) ?? (files.length ? files.map(inputName).join(', ') : 'stdin'));
-  const res = await readInputs(
-    files,
-    (ev) => {
-      if (selection && selection.pass(ev) === false) return;
-      builder.add(ev);
-    },
-    inputOptionsOf(args, TOOL),
-  );
-  warnInvalid(TOOL, res);
-  for (const m of selection?.report() ?? []) warn(TOOL, m);
+  await readSelected(files, args as Record<string, unknown>, TOOL, (ev) => builder.add(ev));
   const html = page(builder.finish());
   await writeAtomic(args.output, (target) => writeFile(target, html), files.filter((f) => f !== '-'));
   return 0;
