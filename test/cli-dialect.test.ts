@@ -13,6 +13,21 @@ const VFIO = join(FIXTURES, 'qemu-vfio.log');
 const dir = mkdtempSync(join(tmpdir(), 'mmio-dialect-'));
 
 describe('one dialect of flags', () => {
+  it('an option without its value is a usage error (exit 2), in one line, for every tool', async () => {
+    for (const [tool, args, opt] of [
+      ['mmio-filter', ['--dev'], 'dev'],
+      ['mmio-replay', ['-o'], 'o'],
+      ['mmio-format', ['--to', 'text', '--base'], 'base'],
+      ['mmio-annotate', ['--regs'], 'regs'],
+      ['mmio-diff', ['a', 'b', '--map-dev'], 'map-dev'],
+      ['mmio-regs', ['--sort'], 'sort'],
+      ['mmio-report', ['-o'], 'o'],
+    ] as const) {
+      const r = await run(tool, [...args], '');
+      expect([r.code, r.stderr], tool).toEqual([2, `${tool}: Not enough arguments following: ${opt} (see ${tool} --help)\n`]);
+    }
+  });
+
   it('-c counts (as grep -c); -q keeps notes off stderr, errors still print', async () => {
     const r = await run('mmio-filter', ['-c', '--region', '1', VFIO]);
     expect(r.stdout).toBe('4\n');

@@ -34,6 +34,8 @@ export function cliParser(tool: string, argv: string[]): Argv {
     .wrap(process.stdout.isTTY ? Math.min(120, process.stdout.columns ?? 100) : null)
     .parserConfiguration({ 'camel-case-expansion': true, 'duplicate-arguments-array': true })
     .fail((msg, err) => {
+      // yargs' own errors (YError: "Not enough arguments following: o") are usage errors too.
+      if (err && err.name === 'YError') throw new UsageError(err.message);
       throw err ?? new UsageError(msg);
     });
 }
