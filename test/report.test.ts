@@ -69,6 +69,24 @@ describe('mmio-report of the real e1000 VFIO trace, in headless Chromium', () =>
     await p.close();
   });
 
+  it('an empty input gives a page that says so, and the mouse on it is no error', async () => {
+    const empty = join(OUT, 'report-empty.html');
+    expect((await run('mmio-report', ['-o', empty], '')).code).toBe(0);
+    const p = await browser.newPage();
+    const errors: string[] = [];
+    p.on('pageerror', (e) => errors.push(String(e)));
+    await p.goto('file://' + empty);
+    await p.waitForSelector('body[data-ready="1"]');
+    await p.mouse.move(300, 150);
+    await p.mouse.down();
+    await p.mouse.move(500, 150);
+    await p.mouse.up();
+    await p.mouse.dblclick(300, 150);
+    expect(await p.textContent('#summary')).toBe('0 events, 0 accesses, 0 registers in 0 regions');
+    expect(errors).toEqual([]);
+    await p.close();
+  });
+
   it('on the 1.5M-line memory-ops trace: under 10 MB, interactive in headless Chromium', async () => {
     const big = join(OUT, 'report-memops.html');
     const r = await run('mmio-report', ['-o', big, join(FIXTURES, 'qemu-memory-ops.log.gz')]);

@@ -104,7 +104,7 @@ const CLIENT = String.raw`
     size(heat); size(lane);
     const g = heat.getContext('2d');
     const R = D.regions[region];
-    if (!R) return;
+    if (!R) { heat.getContext('2d').fillText('no accesses', LEFT, 20); return; }
     const want = Math.min(Math.max(R.rows.length * 8, 160), 560);
     if (heat.height !== want) heat.height = want;
     const W = heat.width - LEFT, H = heat.height, rows = R.rows.length;
@@ -147,7 +147,7 @@ const CLIENT = String.raw`
   }
   function cellAt(ev) {
     const rect = heat.getBoundingClientRect();
-    const R = D.regions[region];
+    const R = D.regions[region] || { rows: [] };
     const x = (ev.clientX - rect.left) * heat.width / rect.width - LEFT, y = (ev.clientY - rect.top) * heat.height / rect.height;
     const bin = Math.floor(x0 + x / ((heat.width - LEFT) / (x1 - x0)));
     const row = Math.floor(y / (heat.height / R.rows.length));
@@ -158,12 +158,12 @@ const CLIENT = String.raw`
   heat.addEventListener('mouseup', (ev) => {
     const end = cellAt(ev);
     if (drag && Math.abs(end.bin - drag.bin) >= 2 && drag.x > 0) { x0 = Math.max(0, Math.min(drag.bin, end.bin)); x1 = Math.min(D.bins, Math.max(drag.bin, end.bin) + 1); drawHeat(); }
-    else if (drag) { const row = D.regions[region].rows[end.row]; if (row) select(row.regs[0]); }
+    else if (drag && D.regions[region]) { const row = D.regions[region].rows[end.row]; if (row) select(row.regs[0]); }
     drag = null;
   });
   heat.addEventListener('dblclick', () => { x0 = 0; x1 = D.bins; drawHeat(); });
   heat.addEventListener('mousemove', (ev) => {
-    const c = cellAt(ev), R = D.regions[region], row = R.rows[c.row];
+    const c = cellAt(ev), R = D.regions[region], row = R && R.rows[c.row];
     if (!row || c.x < 0) { tip.hidden = true; return; }
     let r = 0, w = 0; for (const cell of R.cells) if (cell[0] === c.row && cell[1] === c.bin) { r = cell[2]; w = cell[3]; }
     const reg = byId.get(row.regs[0]);
