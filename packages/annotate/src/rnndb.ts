@@ -75,7 +75,7 @@ function small(n: Node, attr: string, dflt: number): number {
   if (text === undefined) return dflt;
   // The common forms, without a BigInt: 0x1f00 and 12.
   if (/^0[xX][0-9a-fA-F]{1,12}$/.test(text)) return parseInt(text.slice(2), 16);
-  if (/^[0-9]{1,15}$/.test(text) && !/[xX]/.test(text)) return parseInt(text, 10);
+  if (/^[0-9]{1,15}$/.test(text)) return parseInt(text, 10);
   const v = num(n, attr);
   if (v === undefined) return dflt;
   if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw fail(n, `${attr}="${n.attrs[attr]}" is too large`);
@@ -200,6 +200,8 @@ interface Elem {
   children: Elem[];
   /** Where the element can match, relative to its parent, in domain units (end may be Infinity). */
   end: number;
+  /** The end of its children's extents, relative to one of its elements (arrays and stripes). */
+  inner: number;
   type?: Type;
 }
 
@@ -549,8 +551,9 @@ export class RnnDb {
       if (vi.dead) continue;
       let stride = r.stride;
       if (length !== 1 && stride === 0 && kind === 'reg') stride = Math.trunc(r.width / dwidth);
-      const e: Elem = { kind, name, offset: r.offset, length, stride, width: r.width, vi, raw: r, copied: copiedHere, children: [], end: Infinity };
+      const e: Elem = { kind, name, offset: r.offset, length, stride, width: r.width, vi, raw: r, copied: copiedHere, children: [], end: Infinity, inner: 0 };
       e.children = this.prepElems(children, vi, dwidth, copiedHere, depth + 1);
+      for (const c of e.children) e.inner = Math.max(e.inner, c.end);
       e.end = extent(e, dwidth);
       out.push(e);
     }
@@ -587,10 +590,8 @@ function extent(e: Elem, dwidth: number): number {
     return e.length === 0 ? Infinity : e.offset + e.stride * (e.length - 1) + Math.max(size, e.stride);
   }
   if (e.kind === 'array') return e.length === 0 ? Infinity : e.offset + e.stride * e.length;
-  let inner = 0;
-  for (const c of e.children) inner = Math.max(inner, c.end);
-  if (e.stride === 0) return e.offset + inner;
-  return e.length === 0 ? Infinity : e.offset + e.stride * (e.length - 1) + inner;
+  if (e.stride === 0) return e.offset + e.inner;
+  return e.length === 0 ? Infinity : e.offset + e.stride * (e.length - 1) + e.inner;
 }
 
 /** Whether an element exists in the chosen variants (rnndec_varmatch). */
@@ -666,10 +667,8 @@ export class Domain {
       }
       if (e.kind === 'stripe') {
         if (addr < e.offset) continue;
-        let inner = 0;
-        for (const c of e.children) inner = Math.max(inner, c.end);
         // Elements below this index end before addr: start at the first that can reach it.
-        let idx = e.stride && Number.isFinite(inner) ? Math.max(0, Math.floor((addr - e.offset - inner) / e.stride) + 1) : 0;
+        let idx = e.stride && Number.isFinite(e.inner) ? Math.max(0, Math.floor((addr - e.offset - e.inner) / e.stride) + 1) : 0;
         const last = e.stride === 0 ? 0 : e.length === 0 ? Infinity : e.length - 1;
         for (; idx <= last; idx++) {
           const base = e.offset + e.stride * idx;

@@ -291,6 +291,14 @@ export function stringifyEvent(ev: object): string {
   return s + tail + '}';
 }
 
+/** `A=0x1 B=ON C={D=0x2}` of a `fields` object (mmio-annotate's; a bitfield typed by a bitset is an object itself). */
+export function fieldsText(f: Record<string, unknown>): string {
+  if (f === null || typeof f !== 'object') return String(f);
+  return Object.entries(f)
+    .map(([k, v]) => `${k}=${typeof v === 'number' ? '0x' + v.toString(16) : v !== null && typeof v === 'object' ? `{${fieldsText(v as Record<string, unknown>)}}` : String(v)}`)
+    .join(' ');
+}
+
 /** The JSON members `,"k":v` of an event's `keys` that it has, as stringifyEvent writes them. */
 export function membersText(ev: Record<string, unknown>, keys: readonly string[]): string {
   let add = '';

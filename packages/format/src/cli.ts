@@ -116,32 +116,25 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
-  if (to === 'perfetto') {
-    const pass = selected();
-    const w = new PerfettoWriter();
-    out.line(w.start());
-    const res = await readInputs(files, (ev) => {
-      if (!pass(ev)) return;
-      for (const l of w.write(ev)) out.line(l);
-    }, io);
-    for (const l of w.end()) out.line(l);
-    warnInvalid(TOOL, res);
-    if (w.rounded > 0) warn(TOOL, `${w.rounded} access${w.rounded === 1 ? '' : 'es'} had a value past 2^53: the counter shows it rounded (a JSON number)`);
-    for (const m of last?.report() ?? []) warn(TOOL, m);
-    await out.flush();
-    return 0;
-  }
-
   if (to === 'csv' && args.header) out.line(csvHeader());
+  // The Trace Event Format is one JSON array: its writer holds the last event back for the comma.
+  const perfetto = to === 'perfetto' ? new PerfettoWriter() : undefined;
+  if (perfetto) out.line(perfetto.start());
   const pass = selected();
   const res = await readInputs(files, (ev, _raw, line, file) => {
     if (!pass(ev)) return;
+    if (perfetto) {
+      for (const l of perfetto.write(ev)) out.line(l);
+      return;
+    }
     if (to === 'qemu') checkPrintable(ev, 'QEMU trace', file, line);
     const l = to === 'qemu' ? qemuLine(ev) : to === 'csv' ? csvRow(ev) : textLine(ev);
     if (l === undefined) left++;
     else out.line(l);
   }, io);
+  if (perfetto) for (const l of perfetto.end()) out.line(l);
   warnInvalid(TOOL, res);
+  if (perfetto && perfetto.rounded > 0) warn(TOOL, `${perfetto.rounded} access${perfetto.rounded === 1 ? '' : 'es'} had a value past 2^53: the counter shows it rounded (a JSON number)`);
   if (left > 0) warn(TOOL, `left out ${left} event${left === 1 ? '' : 's'} that ${to === 'csv' ? 'are not accesses' : 'QEMU has no trace event for'}`);
   for (const m of last?.report() ?? []) warn(TOOL, m);
   await out.flush();

@@ -3,7 +3,7 @@
  * time, device (or memory-region name), region, R/W, offset (or address), width, value, and
  * the register name and fields (or envytools' decoded value) when mmio-annotate added them.
  */
-import { oneLine } from '@mmio-tools/core';
+import { fieldsText, oneLine } from '@mmio-tools/core';
 import { secondsText } from './time.js';
 
 type Ev = Record<string, unknown> & { type: string };
@@ -16,13 +16,7 @@ function csvCell(v: unknown): string {
   return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
 }
 
-/** `A=0x1 B=ON C={D=0x2}` of a `fields` object (a bitfield typed by a bitset is an object itself). */
-export function fieldsText(f: Record<string, unknown>): string {
-  if (f === null || typeof f !== 'object') return String(f);
-  return Object.entries(f)
-    .map(([k, v]) => `${k}=${typeof v === 'number' ? '0x' + v.toString(16) : v !== null && typeof v === 'object' ? `{${fieldsText(v as Record<string, unknown>)}}` : String(v)}`)
-    .join(' ');
-}
+export { fieldsText };
 
 export const csvHeader = () => CSV_COLUMNS.join(',');
 

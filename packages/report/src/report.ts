@@ -5,6 +5,7 @@
  * for the timeline (capped), and each register's value history with repeated reads folded
  * (capped per register and in all). Nothing holds every event.
  */
+import { fieldsText } from '@mmio-tools/core';
 import { Inventory, type RegRecord, type RegState } from '@mmio-tools/regs';
 
 type Ev = Record<string, unknown>;
@@ -228,12 +229,6 @@ export class ReportBuilder {
 function placeNum(s: RegState): number {
   const p = s.where.offset ?? s.where.addr ?? '0x0';
   return Number.parseInt(p.slice(2, 15), 16) * (p.length > 15 ? 16 ** (p.length - 15) : 1);
-}
-
-function fieldsText(f: Record<string, unknown>): string {
-  return Object.entries(f)
-    .map(([k, v]) => `${k}=${typeof v === 'number' ? '0x' + v.toString(16) : typeof v === 'object' && v !== null ? `{${fieldsText(v as Record<string, unknown>)}}` : String(v)}`)
-    .join(' ');
 }
 
 /** A context event in a few words. */
