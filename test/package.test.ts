@@ -25,7 +25,7 @@ beforeAll(() => {
 describe('installed from the packed tarballs', { timeout: 180_000 }, () => {
   it('packs one tarball per package, each with its README and LICENSE', () => {
     const tgz = readdirSync(packs).sort();
-    expect(tgz).toEqual(['mmio-tools-0.1.0.tgz', ...['annotate', 'core', 'diff', 'extract', 'filter', 'format', 'parse', 'regs', 'replay', 'report'].map((p) => `mmio-tools-${p}-0.1.0.tgz`)]);
+    expect(tgz).toEqual(['mmio-tools-0.1.0.tgz', ...['annotate', 'core', 'diff', 'extract', 'filter', 'format', 'model', 'parse', 'regs', 'replay', 'report'].map((p) => `mmio-tools-${p}-0.1.0.tgz`)]);
     for (const t of tgz) {
       const files = execFileSync('tar', ['tzf', join(packs, t)], { encoding: 'utf8' }).split('\n');
       expect(files, t).toContain('package/README.md');
