@@ -116,10 +116,10 @@ export interface DataportRule {
  * A bit-banged serial (Microwire, 93Cx6) EEPROM behind one register. Bits are numbers (0 = LSB).
  * The bits other than `do` behave as storage (reset, mask). A write:
  *   - cs low: the EEPROM is idle (a command starts afresh at the next cs high);
- *   - a rising edge of sk with cs high shifts `di` in: leading 0s are skipped until the start
- *     bit (1); then 2 opcode bits and `addrBits` address bits; when the last address bit is in
- *     and the opcode is `readOp`, output starts: index = `lead`;
- *   - each later rising edge while outputting: index += 1.
+ *   - a rising edge of sk with cs high, not outputting, shifts `di` in: leading 0s are skipped
+ *     until the start bit (1); then 2 opcode bits and `addrBits` address bits; when the last
+ *     address bit is in and the opcode is `readOp`, output starts: index = `lead`;
+ *   - while outputting, each later edge of sk of the kind `edge` (rise or fall): index += 1.
  * A read answers v with the `do` bit: while outputting, bit (16 - index) of words[addr + k]
  *   (k = how many whole words were already shifted out; index 0 is the dummy 0 bit, sequential
  *   reads roll over to the next word), else `idle`. Words not in the table read `blank`.
@@ -135,6 +135,8 @@ export interface EepromRule {
   addrBits: number;
   readOp: number;
   lead: number;
+  /** The clock edge that moves the output on: 'rise' (a 93C46 as its data sheet says) or 'fall'. */
+  edge: 'rise' | 'fall';
   idle: number;
   blank: string;
   /** [address, word] pairs, sorted by address. */
@@ -243,7 +245,7 @@ interface RegState {
   seqs?: Map<string, bigint[][]>;
 }
 
-interface EepromState {
+export interface EepromState {
   cs: boolean;
   sk: boolean;
   started: boolean;
@@ -284,7 +286,7 @@ function initState(r: RegState): void {
       r.v = H(rule.initial);
       break;
   }
-  if (rule.kind === 'eeprom') r.ee = { cs: false, sk: false, started: false, nIn: 0, shift: 0, index: -1, addr: 0 };
+  if (rule.kind === 'eeprom') r.ee = newEepromState();
 }
 
 function makeState(reg: RegisterModel): RegState {
@@ -420,7 +422,7 @@ function bit(w: bigint, n: number): boolean {
   return ((w >> BigInt(n)) & 1n) === 1n;
 }
 
-function eepromWrite(rule: EepromRule, e: EepromState, w: bigint): void {
+export function eepromWrite(rule: EepromRule, e: EepromState, w: bigint): void {
   const cs = bit(w, rule.cs);
   const sk = bit(w, rule.sk);
   if (!cs) {
@@ -440,13 +442,14 @@ function eepromWrite(rule: EepromRule, e: EepromState, w: bigint): void {
     e.index = -1;
   }
   const rising = sk && !e.sk;
+  const falling = !sk && e.sk;
   e.cs = true;
   e.sk = sk;
-  if (!rising) return;
   if (e.index >= 0) {
-    e.index++;
+    if (rule.edge === 'fall' ? falling : rising) e.index++;
     return;
   }
+  if (!rising) return;
   const di = bit(w, rule.di) ? 1 : 0;
   if (!e.started) {
     if (di === 1) e.started = true;
@@ -462,15 +465,24 @@ function eepromWrite(rule: EepromRule, e: EepromState, w: bigint): void {
   }
 }
 
-function eepromDo(rule: EepromRule, s: RegState): number {
-  const e = s.ee!;
-  if (!e.cs || e.index < 0) return rule.idle;
-  if (e.index === 0) return 0; // the dummy bit
+/** What the EEPROM drives on DO now: the idle level, the dummy 0, or a bit of a word. */
+export function eepromOutput(rule: Pick<EepromRule, 'addrBits'>, e: EepromState): 'idle' | 'dummy' | { addr: number; bit: number } {
+  if (!e.cs || e.index < 0) return 'idle';
+  if (e.index === 0) return 'dummy';
   const k = Math.floor((e.index - 1) / 16);
-  const b = 15 - ((e.index - 1) % 16);
-  const addr = (e.addr + k) % 2 ** rule.addrBits;
-  const word = s.words!.get(addr) ?? H(rule.blank);
-  return Number((word >> BigInt(b)) & 1n);
+  return { addr: (e.addr + k) % 2 ** rule.addrBits, bit: 15 - ((e.index - 1) % 16) };
+}
+
+export function newEepromState(): EepromState {
+  return { cs: false, sk: false, started: false, nIn: 0, shift: 0, index: -1, addr: 0 };
+}
+
+function eepromDo(rule: EepromRule, s: RegState): number {
+  const out = eepromOutput(rule, s.ee!);
+  if (out === 'idle') return rule.idle;
+  if (out === 'dummy') return 0;
+  const word = s.words!.get(out.addr) ?? H(rule.blank);
+  return Number((word >> BigInt(out.bit)) & 1n);
 }
 
 function peekRule(s: RegState, dev: DeviceState): bigint {
