@@ -7,8 +7,11 @@
 # every comparison, sort key and bit test below is exact for all 64 bits; only hex2num (a number,
 # for arithmetic) is exact just up to 2^53 — it says so with an error past that.
 
-# The hex digits of "0x…" (lowercase, without the 0x).
-def _digits: ascii_downcase | ltrimstr("0x");
+# The hex digits of "0x…" (lowercase, without the 0x). Anything but a string is an error that says
+# what it got: an event without the field (a device, a map, a mark has no value) is not a hex string.
+def _digits:
+  if type == "string" then ascii_downcase | ltrimstr("0x")
+  else error("mmio.jq: \(tojson) is not a hex string (select the events that have the field first: accesses | …)") end;
 
 # The value of one hex digit character.
 def _digit: explode[0] | if . >= 97 then . - 87 elif . >= 65 then . - 55 else . - 48 end;
