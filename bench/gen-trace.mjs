@@ -11,7 +11,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { firmwareImage, prng, RAM_BASE } from '../examples/bcm43602/generate.mjs';
+import { firmwareImage, isMain, prng, RAM_BASE, stdoutAsTools } from '../examples/bcm43602/generate.mjs';
 
 /**
  * @param {NodeJS.WritableStream} out
@@ -68,7 +68,8 @@ export async function writeTrace(path, opts) {
   return res;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMain(import.meta.url)) {
+  stdoutAsTools('gen-trace.mjs');
   const args = process.argv.slice(2);
   const num = (name, dflt) => {
     const i = args.indexOf(name);

@@ -17,6 +17,33 @@
  * As a module: generate({ seed, fwSize }) → { trace, nvram: {dev03, dev04}, firmware: {dev03, dev04} }
  */
 
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Is the module at `url` the program node was started with? Also when it was started through a
+ * symlink or a path that a URL spells differently (spaces, %): node loads the real file.
+ */
+export function isMain(url) {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(url));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * stdout for a program that writes to it, as the tools do: when the reader goes away (`| head`)
+ * exit 0 at once, silently; any other write error is one line on stderr and exit 1.
+ */
+export function stdoutAsTools(name) {
+  process.stdout.on('error', (e) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    process.stderr.write(`${name}: stdout: ${e.message}\n`);
+    process.exit(1);
+  });
+}
+
 export const RAM_BASE = 0x180000;
 export const RAM_SIZE = 0xf0000; // BCM43602: RAM 0x180000-0x270000
 export const RAM_TOP = RAM_BASE + RAM_SIZE;
@@ -193,7 +220,8 @@ export function generate(opts = {}) {
   };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMain(import.meta.url)) {
+  stdoutAsTools('generate.mjs');
   const args = process.argv.slice(2);
   const num = (name, dflt) => {
     const i = args.indexOf(name);
