@@ -24,7 +24,7 @@ export function cliParser(tool: string, argv: string[]): Argv {
     .alias('help', 'h')
     .version(VERSION)
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no notes on stderr (errors are still printed)' })
-    .option('progress', { type: 'boolean', describe: 'a progress line on stderr (default: when stderr is a terminal and an input file is over 64 MB; --no-progress: never)' })
+    .option('progress', { type: 'boolean', describe: 'a progress line on stderr (default: when stderr is a terminal and an input file takes more than a second or two; --no-progress: never)' })
     .middleware((a) => {
       quiet = Boolean(a.quiet);
       progressFlag = a.progress as boolean | undefined;

@@ -154,7 +154,8 @@ export async function* maybeGunzip(chunks: AsyncIterable<Buffer>, name?: string)
       yield c;
     }
   };
-  const gunzip = Readable.from(tee()).pipe(createGunzip());
+  // One chunk read ahead, not 16: the bytes read (the progress line's measure) stay close to the work done.
+  const gunzip = Readable.from(tee(), { highWaterMark: 1 }).pipe(createGunzip());
   try {
     for await (const chunk of gunzip) {
       shadow.gave((chunk as Buffer).length);

@@ -1,10 +1,15 @@
 /**
  * A progress line on stderr for long work: bytes read, share of the input, rate
  * and time left, rewritten in place and cleared at the end. Shown when stderr is
- * a terminal and an input is a file of more than 64 MB (or with --progress),
- * never when stderr is not a terminal unless asked; --no-progress turns it off.
+ * a terminal and the work on an input file is long: once it has gone on for
+ * PROGRESS_AFTER_MS and the time left, at the rate so far, is at least
+ * PROGRESS_MIN_LEFT_MS more — decided by time, not by the file's size (a small
+ * gzip file can expand to minutes of work; a large file can take a second). With
+ * --progress it is shown for any input, also a pipe; never when stderr is not a
+ * terminal unless asked; --no-progress turns it off.
  */
-export const PROGRESS_MIN_BYTES = 64 * 1024 * 1024;
+export const PROGRESS_AFTER_MS = 1000;
+export const PROGRESS_MIN_LEFT_MS = 1000;
 
 /** The line being shown, if any: a warning clears it first, so that the two do not mix. */
 let active: Progress | undefined;
@@ -20,6 +25,8 @@ export class Progress {
   private read = 0;
   private readonly start = Date.now();
   private shown = false;
+  /** The line has been drawn at least once (auto mode: it keeps being drawn from then on). */
+  private started: boolean;
   private readonly timer: NodeJS.Timeout;
 
   constructor(
@@ -27,7 +34,10 @@ export class Progress {
     private readonly name: string,
     /** The input's size in bytes, when known (a file). */
     private readonly total: number | undefined,
+    /** Shown only when the work is long (see PROGRESS_AFTER_MS); else from the first tick. */
+    auto = false,
   ) {
+    this.started = !auto;
     active = this;
     this.timer = setInterval(() => this.draw(), 250);
     this.timer.unref();
@@ -38,8 +48,19 @@ export class Progress {
     this.read += n;
   }
 
+  /** Is the work long enough for the line, `ms` into it? At least PROGRESS_MIN_LEFT_MS to go at the rate so far. */
+  static long(ms: number, read: number, total: number): boolean {
+    if (ms < PROGRESS_AFTER_MS || read >= total) return false;
+    return read === 0 || ((total - read) * ms) / read >= PROGRESS_MIN_LEFT_MS;
+  }
+
   private draw(): void {
-    const s = (Date.now() - this.start) / 1000;
+    const ms = Date.now() - this.start;
+    if (!this.started) {
+      if (this.total === undefined || !Progress.long(ms, this.read, this.total)) return;
+      this.started = true;
+    }
+    const s = ms / 1000;
     const rate = s > 0 ? this.read / s : 0;
     let text = `${this.tool}: ${this.name}: ${mb(this.read)} MB`;
     if (this.total) {
@@ -70,6 +91,8 @@ export class Progress {
  */
 export function progressFor(tool: string, name: string, size: number | undefined, wanted: boolean | undefined): Progress | undefined {
   if (wanted === false) return undefined;
-  if (wanted === undefined && !(process.stderr.isTTY && size !== undefined && size > PROGRESS_MIN_BYTES)) return undefined;
-  return new Progress(tool, name, size);
+  if (wanted === true) return new Progress(tool, name, size);
+  // Auto: on a terminal, for a file (a pipe's length is unknown: a live trace would show a line for ever).
+  if (!process.stderr.isTTY || size === undefined) return undefined;
+  return new Progress(tool, name, size, true);
 }
