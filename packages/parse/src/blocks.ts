@@ -15,6 +15,23 @@ export interface TextBlock {
   lines: number;
   /** The block is one line far longer than MAX_LINE, whose bytes were dropped unread. */
   long?: boolean;
+  /** Only blank and `#` lines came before the block: a `#` line at its start is still the ftrace header. */
+  top?: boolean;
+}
+
+/** Are all the lines of `bytes` blank or `#` lines (the ftrace header at the top of a capture)? */
+function onlyHeader(bytes: Uint8Array, first: boolean): boolean {
+  let i = first && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  while (i < bytes.length) {
+    let c = bytes[i]!;
+    while (c === 32 || c === 9 || c === 13) c = bytes[++i]!;
+    if (i >= bytes.length) return true;
+    if (c !== 10 && c !== 35 /* # */) return false;
+    const nl = bytes.indexOf(10, i);
+    if (nl === -1) return true;
+    i = nl + 1;
+  }
+  return true;
 }
 
 /**
@@ -29,6 +46,7 @@ export async function* textBlocks(chunks: AsyncIterable<Buffer>, size: number): 
   let parts: Buffer[] = [];
   let held = 0;
   let line = 1;
+  let top = true;
   const cut = (upTo: number): TextBlock => {
     // Copy into a buffer of its own: it may be transferred to a worker.
     const bytes = Buffer.allocUnsafeSlow(upTo);
@@ -43,7 +61,8 @@ export async function* textBlocks(chunks: AsyncIterable<Buffer>, size: number): 
     parts = rest;
     held -= upTo;
     const lines = countLines(bytes);
-    const block = { bytes, firstLine: line, lines };
+    const block: TextBlock = { bytes, firstLine: line, lines, top };
+    top &&= onlyHeader(bytes, line === 1);
     line += lines;
     return block;
   };
@@ -57,6 +76,7 @@ export async function* textBlocks(chunks: AsyncIterable<Buffer>, size: number): 
       if (nl === -1) continue;
       skipping = false;
       yield { bytes: new Uint8Array(0), firstLine: line++, lines: 1, long: true };
+      top = false;
       chunk = chunk.subarray(nl + 1);
       if (chunk.length === 0) continue;
     }
@@ -157,7 +177,7 @@ export function parseBlock(block: TextBlock, file: string, opts: ParseOptions, m
       text = '';
     }
   };
-  const onLine = textLineParser(file, opts, { event: (ev: MmioEvent) => line(stringifyEvent(ev)), text: line, warn: (m, once) => res.warnings.push([m, once]) }, res.stats, mmio);
+  const onLine = textLineParser(file, opts, { event: (ev: MmioEvent) => line(stringifyEvent(ev)), text: line, warn: (m, once) => res.warnings.push([m, once]) }, res.stats, mmio, block.top ?? block.firstLine === 1);
   const bytes = Buffer.from(block.bytes.buffer, block.bytes.byteOffset, block.bytes.byteLength);
   try {
     if (block.long) onLine.long(block.firstLine);

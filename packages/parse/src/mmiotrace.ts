@@ -26,7 +26,9 @@ const KEYWORDS = new Set(['VERSION', 'PCIDEV', 'MAP', 'UNMAP', 'R', 'W', 'MARK',
 export function looksLikeMmiotrace(line: string): boolean {
   const c = line.charCodeAt(0);
   if (c < 77 /* M */ || c > 87 /* W */) return false;
-  const sp = line.indexOf(' ');
+  let sp = line.indexOf(' ');
+  const tab = line.indexOf('\t');
+  if (tab !== -1 && (sp === -1 || tab < sp)) sp = tab;
   return KEYWORDS.has(sp === -1 ? line : line.slice(0, sp));
 }
 
@@ -48,9 +50,35 @@ function int(tok: string | undefined, what: string, field: string): number {
   return safeInt(tok, `${what}: ${field}`);
 }
 
-function need(toks: string[], n: number, what: string): void {
-  if (toks.length < n) throw new MalformedLine(`${what}: expected ${n - 1} fields, found ${toks.length - 1}`);
+/** The fields of each line after its keyword, as trace_mmiotrace.c prints them: a missing one is named. */
+const ACCESS_FIELDS = ['width', 'timestamp', 'map id', 'address', 'value', 'pc', 'last field (0)'];
+const MAP_FIELDS = ['timestamp', 'id', 'address', 'virtual address', 'length', 'fifth field (0)', 'last field (0)'];
+const UNMAP_FIELDS = ['timestamp', 'id'];
+const MARK_FIELDS = ['timestamp'];
+const UNKNOWN_FIELDS = ['timestamp', 'map id', 'address', 'opcode bytes', 'pc'];
+const PCIDEV_FIELDS = ['bus/devfn', 'vendor/device', 'irq', ...[0, 1, 2, 3, 4, 5, 6].map((i) => `resource ${i} start`), ...[0, 1, 2, 3, 4, 5, 6].map((i) => `resource ${i} size`)];
+
+/** Throw MalformedLine, naming the first missing field, unless `toks` (the keyword and its fields) holds all of `names`. */
+function need(toks: string[], names: string[], what: string): void {
+  if (toks.length <= names.length) {
+    throw new MalformedLine(`${what}: ${names[toks.length - 1]} is missing (expected ${names.length} fields, found ${toks.length - 1})`);
+  }
 }
+
+/**
+ * The keyword and fields of a line. The kernel writes one space between
+ * fields; its own readers (sscanf) take any run of spaces and tabs, and so
+ * does this: such a line is split again, without empty fields.
+ */
+function fieldsOf(line: string): string[] {
+  const toks = line.split(' ');
+  if (toks.indexOf('') === -1 && line.indexOf('\t') === -1) return toks;
+  const t = line.trim();
+  return t.length === 0 ? [''] : t.split(/[ \t]+/);
+}
+
+/** MARK's timestamp and text: the text is everything after the one space that follows the timestamp, as the kernel wrote it. */
+const MARK_LINE = /^MARK[ \t]+(\S+)(?:[ \t](.*))?$/;
 
 /** Parser state for one mmiotrace log: the PCI devices and their BARs. */
 export class MmiotraceParser {
@@ -59,13 +87,14 @@ export class MmiotraceParser {
 
   /** Parse one line; see LineResult. */
   parseLine(line: string): LineResult {
-    const toks = line.split(' ');
+    if (line.startsWith('MARK')) return this.mark(line);
+    const toks = fieldsOf(line);
     const kw = toks[0]!;
     switch (kw) {
       case 'R':
       case 'W': {
         const what = kw === 'R' ? 'mmiotrace read' : 'mmiotrace write';
-        need(toks, 8, what);
+        need(toks, ACCESS_FIELDS, what);
         const width = checkWidth(what, int(toks[1], what, 'width'));
         const t = time(toks[2], what);
         const map = int(toks[3], what, 'map id');
@@ -78,7 +107,7 @@ export class MmiotraceParser {
         return { type: kw === 'R' ? 'read' : 'write', src: 'mmiotrace', dev: at?.dev, region: at?.region, offset: at?.offset, addr, width, value, pc, map, t };
       }
       case 'MAP': {
-        need(toks, 8, 'MAP');
+        need(toks, MAP_FIELDS, 'MAP');
         const t = time(toks[1], 'MAP');
         const id = int(toks[2], 'MAP', 'id');
         const addr = hex(toks[3], 'MAP', 'address');
@@ -88,19 +117,11 @@ export class MmiotraceParser {
         return { type: 'map', src: 'mmiotrace', id, dev: at?.dev, region: at?.region, offset: at?.offset, addr, len, virt, t };
       }
       case 'UNMAP': {
-        need(toks, 3, 'UNMAP');
+        need(toks, UNMAP_FIELDS, 'UNMAP');
         return { type: 'unmap', src: 'mmiotrace', id: int(toks[2], 'UNMAP', 'id'), t: time(toks[1], 'UNMAP') };
       }
-      case 'MARK': {
-        need(toks, 2, 'MARK');
-        const t = time(toks[1], 'MARK');
-        const text = toks.slice(2).join(' ');
-        const lost = /^Lost (\d+) events\.?$/.exec(text);
-        if (lost) return { type: 'lost', src: 'mmiotrace', count: safeInt(lost[1]!, 'MARK: lost count'), t };
-        return { type: 'mark', src: 'mmiotrace', text, t };
-      }
       case 'UNKNOWN': {
-        need(toks, 6, 'UNKNOWN');
+        need(toks, UNKNOWN_FIELDS, 'UNKNOWN');
         const t = time(toks[1], 'UNKNOWN');
         const addr = hex(toks[3], 'UNKNOWN', 'address');
         const opcode = toks[4]!;
@@ -118,9 +139,22 @@ export class MmiotraceParser {
     }
   }
 
+  private mark(line: string): LineResult {
+    const m = MARK_LINE.exec(line);
+    if (m === null) {
+      if (line === 'MARK' || /^MARK[ \t]*$/.test(line)) need(['MARK'], MARK_FIELDS, 'MARK');
+      return undefined; // MARKS..., not a keyword
+    }
+    const t = time(m[1], 'MARK');
+    const text = m[2] ?? '';
+    const lost = /^Lost (\d+) events\.?$/.exec(text);
+    if (lost) return { type: 'lost', src: 'mmiotrace', count: safeInt(lost[1]!, 'MARK: lost count'), t };
+    return { type: 'mark', src: 'mmiotrace', text, t };
+  }
+
   private pcidev(toks: string[]): MmioEvent {
-    // Trailing space (no driver) leaves an empty last token.
-    if (toks.length < 18) throw new MalformedLine(`PCIDEV: expected at least 17 fields, found ${toks.length - 1}`);
+    // A line without a driver ends with a space: its empty last field is gone (fieldsOf).
+    need(toks, PCIDEV_FIELDS, 'PCIDEV');
     const bdf = toks[1]!;
     const vd = toks[2]!;
     if (!/^[0-9a-fA-F]{4}$/.test(bdf)) throw new MalformedLine(`PCIDEV: bus/devfn ${JSON.stringify(bdf)} is not 4 hex digits`);
@@ -134,9 +168,8 @@ export class MmiotraceParser {
     for (let i = 0; i < 7; i++) {
       const startTok = toks[4 + i]!;
       const sizeTok = toks[11 + i]!;
-      if (!/^[0-9a-fA-F]+$/.test(startTok) || !/^[0-9a-fA-F]+$/.test(sizeTok)) {
-        throw new MalformedLine(`PCIDEV: resource ${i} ${JSON.stringify(startTok + ' ' + sizeTok)} is not hex`);
-      }
+      if (!/^[0-9a-fA-F]+$/.test(startTok)) throw new MalformedLine(`PCIDEV: resource ${i} start ${JSON.stringify(startTok)} is not hex`);
+      if (!/^[0-9a-fA-F]+$/.test(sizeTok)) throw new MalformedLine(`PCIDEV: resource ${i} size ${JSON.stringify(sizeTok)} is not hex`);
       const raw = BigInt('0x' + startTok);
       const size = BigInt('0x' + sizeTok);
       if (size === 0n) continue;

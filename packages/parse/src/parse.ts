@@ -96,19 +96,25 @@ export interface TextLineParser {
  * mmiotrace), with its 1-based number: events go to the sink, counts to stats.
  *
  * Lines as people have them: leading white space is read past (lines pasted
- * from a document), a `#` line is the kernel's ftrace header (its
+ * from a document), `#` lines at the top are the kernel's ftrace header (its
  * entries-written count past entries-in-buffer is a `lost` event), an indented
  * line that is no event right after a QEMU event line is that event's
  * continuation (with --all, appended to its `args`), and a last line without
  * a line end that cannot be read was cut short: a warning, not an error,
  * unless --strict.
  */
-export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink, stats: ParseStats, mmio: MmiotraceLines | undefined): TextLineParser {
+export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink, stats: ParseStats, mmio: MmiotraceLines | undefined, top = true): TextLineParser {
   const qemu = opts.format !== 'mmiotrace';
   const text = qemu ? sink.text?.bind(sink) : undefined;
   const fileField = opts.file === undefined ? '' : `,"file":${JSON.stringify(opts.file)}`;
   /** May an indented line here continue the event before it (one of the QEMU events mmio-parse does not read)? */
   let inQemuEvent = false;
+  /**
+   * Still in the ftrace header: only blank and `#` lines since line 1 (`top`: so
+   * far, for a block of a large trace; see blocks.ts). A `#` line anywhere else
+   * is not a header but an unrecognised line like any other.
+   */
+  let header = top;
   /** An `event` (--all) held back for its continuation lines. */
   let pending: (MmioEvent & { type: 'event' }) | undefined;
   const flush = () => {
@@ -140,6 +146,7 @@ export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink
         if (json !== undefined) {
           flush();
           inQemuEvent = false;
+          header = false;
           stats.events++;
           text(json);
           return;
@@ -150,6 +157,7 @@ export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink
         if (ev !== undefined) {
           flush();
           inQemuEvent = false;
+          header = false;
           stats.events++;
           sink.event(ev);
           return;
@@ -163,8 +171,8 @@ export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink
       inQemuEvent = false;
       return;
     }
-    if (body.charCodeAt(0) === 35 /* # */) {
-      // The kernel's ftrace header (cat /sys/kernel/tracing/trace).
+    if (header && body.charCodeAt(0) === 35 /* # */) {
+      // The kernel's ftrace header (cat /sys/kernel/tracing/trace), at the top of the capture.
       inQemuEvent = false;
       const m = FTRACE_ENTRIES.exec(body);
       if (m && BigInt(m[2]!) > BigInt(m[1]!)) {
@@ -175,6 +183,7 @@ export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink
       }
       return;
     }
+    header = false;
     let r: LineResult;
     let isQemu = false;
     try {

@@ -156,7 +156,7 @@ describe('malformed lines', () => {
     expect(await parseError('1@1.1:vfio_region_read  (0000:03:00.0:region2+0x10, 4) =\n')).toBe(
       'trace.log:1: vfio_region_read: cannot read arguments "(0000:03:00.0:region2+0x10, 4) ="',
     );
-    expect(await parseError('VERSION 20070824\nW 4 1.902493 1 0xfebc00d8\n')).toBe('trace.log:2: mmiotrace write: expected 7 fields, found 4');
+    expect(await parseError('VERSION 20070824\nW 4 1.902493 1 0xfebc00d8\n')).toBe('trace.log:2: mmiotrace write: value is missing (expected 7 fields, found 4)');
     expect(await parseError('R 3 1.902493 1 0xfebc00d8 0x1 0x0 0\n')).toBe('trace.log:1: mmiotrace read: width 3 is not 1, 2, 4 or 8');
     expect(await parseError('W 4 1.902493 1 0xfebc00d8 0xq1 0x0 0\n')).toBe('trace.log:1: mmiotrace write: value "0xq1" is not a 0x hex number');
   });
