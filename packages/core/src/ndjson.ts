@@ -1,4 +1,4 @@
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -141,10 +141,19 @@ export function warnInvalid(tool: string, res: ReadEventsResult): void {
  * Returns the path and a function that removes it.
  */
 export async function spoolStdin(): Promise<{ path: string; remove: () => void }> {
+  return spoolInput('-');
+}
+
+/**
+ * Copy an input that can be read only once (`-`, a pipe, a FIFO, /dev/stdin,
+ * a `<(…)` process substitution) to a temporary file, for tools that read
+ * their input twice. Returns the path and a function that removes it.
+ */
+export async function spoolInput(input: string): Promise<{ path: string; remove: () => void }> {
   const dir = mkdtempSync(join(tmpdir(), 'mmio-'));
   removeOnExit(dir); // `| head`, an error or a signal must not leave it behind
   const path = join(dir, 'stdin');
-  await pipeline(process.stdin, createWriteStream(path));
+  await pipeline(input === '-' ? process.stdin : createReadStream(input), createWriteStream(path));
   return {
     path,
     remove: () => {

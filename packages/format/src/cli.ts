@@ -1,4 +1,5 @@
-import { InputError, LineWriter, Selection, UsageError, cliParser, parseSelectOptions, selectorOptions, selects, spoolStdin, warn, warnInvalid, type Ev } from '@mmio-tools/core';
+import { InputError, LineWriter, Selection, UsageError, cliParser, parseSelectOptions, selectorOptions, selects, spoolInput, warn, warnInvalid, inputName, type Ev } from '@mmio-tools/core';
+import { statSync } from 'node:fs';
 import { inputOptions, inputOptionsOf, readInputs } from '@mmio-tools/parse';
 import { MmiotraceLayout, MmiotraceWriter, parseBaseOption, parseIdOption } from './mmiotrace.js';
 import { qemuLine } from './qemu.js';
@@ -16,6 +17,21 @@ export function controlField(ev: Record<string, unknown>): string | undefined {
     if (typeof ev[k] === 'string' && /[\u0000-\u001f\u007f]/.test(ev[k] as string)) return k;
   }
   return undefined;
+}
+
+/**
+ * Can this input be read only once: stdin, or anything that is not a regular file
+ * (a pipe, a FIFO, /dev/stdin, a `<(…)` process substitution)? A path that cannot
+ * be looked at is left to the reader, which says what is wrong with it.
+ */
+function readOnce(path: string): boolean {
+  if (path === '-') return true;
+  try {
+    const st = statSync(path);
+    return !st.isFile() && !st.isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Refuse an event a trace line cannot hold as it is. */
@@ -79,20 +95,24 @@ export async function main(argv: string[]): Promise<number> {
   let left = 0;
 
   if (to === 'mmiotrace') {
-    // Two passes: the PCIDEV lines need every region's base and size first.
-    let spool: { path: string; remove: () => void } | undefined;
+    // Two passes: the PCIDEV lines need every region's base and size first. An input that
+    // can be read only once (stdin, a pipe, a FIFO, /dev/stdin, <(…)) is copied to a file first.
+    const spools: { path: string; remove: () => void }[] = [];
     let paths = files.length ? files : ['-'];
     const names = new Map<string, string>();
     try {
-      if (paths.includes('-')) {
-        spool = await spoolStdin();
-        names.set(spool.path, '<stdin>');
-        paths = paths.map((p) => (p === '-' ? spool!.path : p));
-      }
+      paths = await Promise.all(paths.map(async (p) => {
+        if (!readOnce(p)) return p;
+        const spool = await spoolInput(p);
+        spools.push(spool);
+        names.set(spool.path, inputName(p));
+        return spool.path;
+      }));
       const layout = new MmiotraceLayout(bases, ids);
       try {
         const pass1 = selected();
-        await readInputs(paths, (ev) => pass1(ev) && layout.scan(ev), { ...io, afterChunk: undefined, names });
+        // Quiet: the second pass says what is wrong with the input, once.
+        await readInputs(paths, (ev) => pass1(ev) && layout.scan(ev), { ...io, afterChunk: undefined, names, quiet: true });
       } catch (e) {
         // The layout of what comes before a bad line: the second pass writes that much, then meets the same error.
         if (!(e instanceof InputError)) throw e;
@@ -110,7 +130,7 @@ export async function main(argv: string[]): Promise<number> {
       for (const [type, n] of writer.left) warn(TOOL, `left out ${n} "${type}" event${n === 1 ? '' : 's'} (no mmiotrace line for them)`);
       for (const m of last?.report() ?? []) warn(TOOL, m);
     } finally {
-      spool?.remove();
+      for (const spool of spools) spool.remove();
     }
     await out.flush();
     return 0;

@@ -41,7 +41,8 @@ export function textLine(ev: Ev): string {
 function textColumns(ev: Ev): string {
   const t = padStart(timeText(ev.t), 17);
   if (ev.type === 'read' || ev.type === 'write') {
-    const who = pad((ev.dev as string) ?? (ev.name as string) ?? '-', 12);
+    // A memory-ops event without a name shows its MemoryRegion pointer, as mmio-regs does: two regions stay apart.
+    const who = pad((ev.dev as string) ?? (ev.name as string) ?? (ev.mr as string) ?? '-', 12);
     const region = padStart(ev.region === undefined ? '-' : String(ev.region), 2);
     const where = pad((ev.offset as string) ?? (ev.addr as string), 10);
     const value = pad(ev.value as string, 10);

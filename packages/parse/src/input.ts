@@ -49,6 +49,8 @@ export interface InputOptions {
   tool: string;
   /** Names to show in messages for some paths (a spooled copy of stdin, say). */
   names?: Map<string, string>;
+  /** No warnings on stderr (a first pass over inputs that a second pass reads again, and reports). */
+  quiet?: boolean;
 }
 
 export interface InputResult extends ReadEventsResult {
@@ -130,6 +132,7 @@ export async function readInputs(paths: string[], onEvent: OnEvent, o: InputOpti
   let warnings = 0;
   const said = new Set<string>();
   const onWarn = (m: string, once?: string) => {
+    if (o.quiet) return;
     if (once !== undefined) {
       if (!said.has(once)) warn(o.tool, m);
       said.add(once);
@@ -167,9 +170,9 @@ export async function readInputs(paths: string[], onEvent: OnEvent, o: InputOpti
       }, { jobs: o.jobs });
       lines.end();
     }
-    if (stats.unrecognised > 0) warn(o.tool, `${file}: skipped ${stats.unrecognised} unrecognised line${stats.unrecognised === 1 ? '' : 's'} (first at line ${stats.firstUnrecognised})`);
+    if (stats.unrecognised > 0 && !o.quiet) warn(o.tool, `${file}: skipped ${stats.unrecognised} unrecognised line${stats.unrecognised === 1 ? '' : 's'} (first at line ${stats.firstUnrecognised})`);
   }
-  if (warnings > MAX_WARNINGS) warn(o.tool, `${warnings - MAX_WARNINGS} more warnings not shown`);
+  if (warnings > MAX_WARNINGS && !o.quiet) warn(o.tool, `${warnings - MAX_WARNINGS} more warnings not shown`);
   return res;
 }
 
