@@ -321,3 +321,39 @@ describe('leftovers and messages', () => {
     expect(u.stderr.split('\n').filter(Boolean)).toHaveLength(1);
   });
 });
+
+/** Issue 27, round two (items 15, 20–22, 25, 27, 28, 30, 31) and issue 26's input that is no trace at all. */
+describe('issue 27: escapes, inputs that are no trace, names, numbers, CSV', () => {
+  const HOSTILE = '0000:03:00.0\u001b[31m\u009b2J\u202eX\u2066\nforged';
+  const SHOWN = '0000:03:00.0\\x1b[31m\\u009b2J\\u202eX\\u2066\\nforged';
+  const raw = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+  const acc = (type: string, dev: string, value: string) => JSON.stringify({ type, dev, region: 0, offset: '0x0', width: 4, value });
+
+  it('27.21: one escaper for every human output: C0, C1 and bidi controls in --text tables, diffs and the progress line', async () => {
+    const a = put('ctl-a.nd', `${acc('write', HOSTILE, '0x1')}\n${acc('read', HOSTILE, '0x1')}\n`);
+    const b = put('ctl-b.nd', `${acc('write', HOSTILE, '0x2')}\n`);
+    const regs = await run('mmio-regs', ['--text', a]);
+    expect(regs.code).toBe(0);
+    expect(regs.stdout.split('\n').filter(Boolean)).toHaveLength(2);
+    expect(regs.stdout).toContain(SHOWN);
+    expect(regs.stdout).not.toMatch(raw);
+    const text = await run('mmio-format', ['--to', 'text', a]);
+    expect(text.stdout.split('\n').filter(Boolean)).toHaveLength(2);
+    expect(text.stdout).toContain(SHOWN);
+    expect(text.stdout).not.toMatch(raw);
+    for (const mode of [['--mode', 'state'], []]) {
+      const d = await run('mmio-diff', [...mode, '--text', a, b]);
+      expect(d.code, mode.join(' ')).toBe(1);
+      expect(d.stdout).toContain(SHOWN);
+      expect(d.stdout, mode.join(' ')).not.toMatch(raw);
+    }
+    // The file name in the progress line (a FIFO, written late: the line is drawn while it waits).
+    const name = 'slow\u001b]0;owned\u0007\u009b.nd';
+    execFileSync('mkfifo', [join(dir, name)]);
+    const ansiC = (t: string) => `$'${t.replace(/[^\w./-]/g, (c) => (c.charCodeAt(0) < 0x80 ? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}` : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`))}'`;
+    const p = await sh(`(sleep 0.8; cat ${e1000}) > ${ansiC(join(dir, name))} & mmio-filter --progress --count ${ansiC(join(dir, name))}; wait`);
+    expect(p.code).toBe(0);
+    expect(p.stderr).toContain('slow\\x1b]0;owned\\x07\\u009b.nd: ');
+    expect(p.stderr.replace(/\r|\u001b\[K/g, '')).not.toMatch(raw);
+  });
+});

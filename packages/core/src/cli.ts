@@ -3,6 +3,9 @@ import { installCleanup, removeLeftovers } from './cleanup.js';
 import { InputError, UsageError, where } from './errors.js';
 import { flushPendingLines, stdoutGone } from './output.js';
 import { clearProgress } from './progress.js';
+import { oneLine } from './escape.js';
+
+export { oneLine };
 
 export const VERSION = '0.1.0';
 
@@ -44,16 +47,6 @@ interface SystemError extends Error {
   code?: string;
   path?: string;
   syscall?: string;
-}
-
-/**
- * Text from the input as one printable line: control characters (a newline,
- * a NUL, an escape) as `\n`, `\x00`, `\x1b`, so that a message is one line
- * and shows what is there.
- */
-export function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : c === '\r' ? '\\r' : '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0')));
 }
 
 /** What a system error code means, in the words a user reads. */

@@ -8,6 +8,8 @@
  * --progress it is shown for any input, also a pipe; never when stderr is not a
  * terminal unless asked; --no-progress turns it off.
  */
+import { oneLine } from './escape.js';
+
 export const PROGRESS_AFTER_MS = 1000;
 export const PROGRESS_MIN_LEFT_MS = 1000;
 
@@ -62,7 +64,7 @@ export class Progress {
     }
     const s = ms / 1000;
     const rate = s > 0 ? this.read / s : 0;
-    let text = `${this.tool}: ${this.name}: ${mb(this.read)} MB`;
+    let text = `${this.tool}: ${oneLine(this.name)}: ${mb(this.read)} MB`;
     if (this.total) {
       const left = rate > 0 ? Math.max(0, (this.total - this.read) / rate) : undefined;
       text += ` of ${mb(this.total)} MB (${Math.min(100, Math.floor((100 * this.read) / this.total))}%)`;

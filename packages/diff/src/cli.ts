@@ -1,4 +1,4 @@
-import { LineWriter, Selection, UsageError, canonicalDev, cliParser, parseSelectOptions, selectorOptions, selects, stringifyEvent, type Ev } from '@mmio-tools/core';
+import { LineWriter, Selection, UsageError, canonicalDev, cliParser, oneLine, parseSelectOptions, selectorOptions, selects, stringifyEvent, type Ev } from '@mmio-tools/core';
 import { inputOptions, inputOptionsOf, readInputs } from '@mmio-tools/parse';
 import { textLine } from '@mmio-tools/format';
 import { KEY_FIELDS, isIgnored, keyer, parseIgnore, parseKey } from './key.js';
@@ -68,12 +68,12 @@ export async function main(argv: string[]): Promise<number> {
     const keyFields = args.key === KEY_FIELDS.join(',') ? undefined : parseKey(args.key);
     const [a, b] = await Promise.all([lastWrites(reader(fa), ignored, keyFields), lastWrites(reader(fb), ignored, keyFields)]);
     const { diffs } = compareStates(a, b);
-    if (args.text && diffs.length) emit(`--- ${fa}\n+++ ${fb}`);
+    if (args.text && diffs.length) emit(`--- ${oneLine(fa)}\n+++ ${oneLine(fb)}`);
     for (const d of diffs) {
       const r = d.reg;
       if (args.text) {
         const what = d.diff === 'changed' ? `${d.a!.value} -> ${d.b!.value}` : d.diff === 'only-a' ? `${d.a!.value} (only in A)` : `${d.b!.value} (only in B)`;
-        emit(`${d.diff === 'changed' ? '~' : d.diff === 'only-a' ? '-' : '+'} ${(r.dev ?? r.name ?? '-').padEnd(12)}  ${String(r.region ?? '-').padStart(2)}  ${r.at.padEnd(10)}  ${what}`);
+        emit(oneLine(`${d.diff === 'changed' ? '~' : d.diff === 'only-a' ? '-' : '+'} ${(r.dev ?? r.name ?? '-').padEnd(12)}  ${String(r.region ?? '-').padStart(2)}  ${r.at.padEnd(10)}  ${what}`));
       } else {
         emit(stringifyEvent({ type: 'state', diff: d.diff, dev: r.dev, region: r.region, name: r.name, offset: r.at, width: r.width, a: d.a?.value, b: d.b?.value, a_line: d.a?.line, b_line: d.b?.line }));
       }
@@ -103,7 +103,7 @@ export async function main(argv: string[]): Promise<number> {
     },
     async hunk(h) {
       if (args.text) {
-        if (!headed) emit(`--- ${A.file}\n+++ ${B.file}`);
+        if (!headed) emit(`--- ${oneLine(A.file)}\n+++ ${oneLine(B.file)}`);
         headed = true;
         emit(`@@ -${h.aStart},${h.aCount} +${h.bStart},${h.bCount} @@`);
         for (const c of before) emit(show(c, ' '));

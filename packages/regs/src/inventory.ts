@@ -5,6 +5,7 @@
  * looks at the accesses of the register's device (see the README, "mmio-regs", for each rule).
  * Memory is one small state per register: value sets are capped, nothing grows with the trace.
  */
+import { oneLine } from '@mmio-tools/core';
 
 type Ev = Record<string, unknown>;
 
@@ -342,6 +343,8 @@ export function textTable(recs: RegRecord[]): string {
     r.kind.join(',') + (r.poll ? ` (×${r.poll.longest})` : ''),
     r.reg ?? '',
   ]);
+  // Names from the input, escaped: a control character would forge a row or act on the terminal.
+  for (const row of rows) for (let i = 0; i < row.length; i++) row[i] = oneLine(row[i]!);
   const head = ['DEV', 'RG', 'OFFSET', 'W', 'READS', 'WRITES', 'DISTINCT R/W', 'LAST READ', 'LAST WRITTEN', 'KIND', 'REG'];
   const all = [head, ...rows];
   const width = head.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
