@@ -357,3 +357,37 @@ describe('issue 27: escapes, inputs that are no trace, names, numbers, CSV', () 
     expect(p.stderr.replace(/\r|\u001b\[K/g, '')).not.toMatch(raw);
   });
 });
+
+describe('issue 27: mmio-extract on a 64 MB image of a=b entries', () => {
+  let img: string;
+  beforeAll(() => {
+    img = put('ab64.bin', Buffer.alloc(64 << 20, 'a=b\0'));
+  });
+
+  it('27.15: nvram keeps the image and little more (it took 40 times the image)', async () => {
+    const rss = async (cmd: string) => {
+      const r = await sh(`/usr/bin/time -f '%M' -o ${dir}/rss.txt ${cmd} | tail -c 8 | od -c | head -1; cat ${dir}/rss.txt`);
+      expect(r.code, cmd).toBe(0);
+      const lines = r.stdout.trim().split('\n');
+      return { out: lines[0]!, kib: Number(lines.at(-1)) };
+    };
+    const idle = await rss('mmio-extract --version');
+    const text = await rss(`mmio-extract nvram ${img}`);
+    expect(text.out).toBe('0000000   a   =   b  \\n   a   =   b  \\n');
+    // At most twice the image above what Node takes to start.
+    expect(text.kib - idle.kib).toBeLessThan(2 * (64 << 10));
+    const lines = await sh(`mmio-extract nvram ${img} | wc -l`);
+    expect(lines.stdout.trim()).toBe(String(16 << 20));
+  }, 120_000);
+
+  it('27.20: strings and nvram stop when the reader of stdout goes away (| head), exit 0', async () => {
+    for (const cmd of [`mmio-extract strings --min 1 ${img}`, `mmio-extract nvram --json ${img}`]) {
+      const start = Date.now();
+      const r = await sh(`${cmd} | head -1`);
+      expect(r.code, cmd).toBe(0);
+      expect(r.stdout, cmd).toMatch(/^\{"type":"(string|nvram)",.*"0x0"/);
+      // The whole output takes 20 s or more here; reading the image and stopping, a second or two.
+      expect(Date.now() - start, cmd).toBeLessThan(12_000);
+    }
+  }, 120_000);
+});

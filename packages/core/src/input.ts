@@ -1,5 +1,5 @@
 import { createReadStream, fstatSync, readFileSync, statSync, type Stats } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { InputError } from './errors.js';
 import { progressFor } from './progress.js';
 import { createGunzip, createInflateRaw } from 'node:zlib';
@@ -247,6 +247,12 @@ export async function readWhole(path: string, limit: number): Promise<Buffer> {
   if (st.isDirectory()) throw new InputError('is a directory', name);
   if (!st.isFile() && !st.isFIFO() && !st.isSocket()) throw new InputError('is a device, not a file: give a file (or a pipe)', name);
   if (st.isFile() && st.size > limit) throw new InputError(`is ${st.size} bytes, more than the ${limit} this tool reads`, name);
+  // A regular file is read into one buffer of its size: no second copy (an image is the tool's memory).
+  if (st.isFile() && path !== '-') {
+    const whole = await readFile(path);
+    if (whole.length > limit) throw new InputError(`is more than the ${limit} bytes this tool reads`, name);
+    return whole;
+  }
   const chunks: Buffer[] = [];
   let n = 0;
   for await (const c of path === '-' ? process.stdin : createReadStream(path)) {

@@ -41,6 +41,14 @@ export class LineWriter {
     this.buf += text + '\n';
   }
 
+  /**
+   * True once the destination's reader went away (`| head`): a tool whose
+   * work is only this output stops; one that also writes files goes on.
+   */
+  get gone(): boolean {
+    return discard || this.dest.destroyed;
+  }
+
   /** Forget what is queued (stdout's reader went away). */
   drop(): void {
     this.buf = '';
@@ -67,7 +75,7 @@ export class LineWriter {
 
   /** Write everything queued; wait if the destination is full. */
   async flush(): Promise<void> {
-    if (this.buf.length === 0 || discard) return;
+    if (this.buf.length === 0 || discard || this.dest.destroyed) return;
     const block = this.buf;
     this.buf = '';
     if (!this.dest.write(block)) await waitDrain(this.dest);

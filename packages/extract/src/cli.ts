@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { InputError, LineWriter, UsageError, cliParser, inputName, readWhole, toHex, writeAtomic } from '@mmio-tools/core';
-import { bestNvramRun, findNvramRuns, nvramText } from './nvram.js';
+import { bestNvramRun, nvramEntries, nvramTextBlocks, scanNvramRuns } from './nvram.js';
 import { findFirmware } from './firmware.js';
 import { findStrings } from './strings.js';
 
@@ -37,21 +37,34 @@ export async function main(argv: string[]): Promise<number> {
         const img = await load(a.image);
         if (a.minEntries !== undefined) a.min = a.minEntries;
         if (!Number.isInteger(a.min) || a.min < 1) throw new UsageError('--min must be a whole number of at least 1');
-        const runs = findNvramRuns(img, a.min);
-        const chosen = (a.candidates || a.all) ? runs : [bestNvramRun(runs)].filter((r) => r !== undefined);
-        if (chosen.length === 0) throw new InputError(`no NVRAM found (no run of ${a.min} or more NUL-separated key=value entries)`, shown(a.image));
-        chosen.forEach((run, i) => {
-          if (a.json) {
-            for (const e of run.entries) {
-              const ev: Record<string, unknown> = { type: 'nvram', key: e.key, value: e.value, offset: toHex(e.offset) };
-              if (a.candidates || a.all) ev.run = i;
-              out.line(JSON.stringify(ev));
+        const candidates = a.candidates || a.all;
+        // Runs one at a time, entries one at a time: memory is the image and one output block.
+        const chosen = candidates ? scanNvramRuns(img, a.min) : [bestNvramRun(scanNvramRuns(img, a.min))].filter((r) => r !== undefined);
+        let i = 0;
+        for (const run of chosen) {
+          if (!a.json && candidates) out.line(`# run ${i}: ${toHex(run.start)}-${toHex(run.end)}, ${run.count} entries, length check: ${run.check}`);
+          if (!a.json) {
+            for (const block of nvramTextBlocks(run)) {
+              await out.block(block);
+              // Nobody reads on (`| head`): the rest is not worth making.
+              if (out.gone) return;
             }
           } else {
-            if (a.candidates || a.all) out.line(`# run ${i}: ${toHex(run.start)}-${toHex(run.end)}, ${run.entries.length} entries, length check: ${run.check}`);
-            out.line(nvramText(run).slice(0, -1));
+            let n = 0;
+            for (const e of nvramEntries(run)) {
+              // {"type":"nvram","key","value","offset"[,"run"]}, as JSON.stringify would write it, without an object per entry.
+              out.line(`{"type":"nvram","key":${JSON.stringify(e.key)},"value":${JSON.stringify(e.value)},"offset":"${toHex(e.offset)}"${candidates ? `,"run":${i}` : ''}}`);
+              if (++n % 4096 === 0) {
+                await out.flushIfFull();
+                if (out.gone) return;
+              }
+            }
           }
-        });
+          await out.flushIfFull();
+          if (out.gone) return;
+          i++;
+        }
+        if (i === 0) throw new InputError(`no NVRAM found (no run of ${a.min} or more NUL-separated key=value entries)`, shown(a.image));
       },
     )
     .command(
@@ -90,7 +103,11 @@ export async function main(argv: string[]): Promise<number> {
         for (const s of findStrings(img, a.min)) {
           out.line(JSON.stringify({ type: 'string', offset: toHex(s.offset), text: s.text }));
           n++;
-          if (n % 4096 === 0) await out.flushIfFull();
+          if (n % 4096 === 0) {
+            await out.flushIfFull();
+            // Nobody reads on (`| head`): the rest is not worth making.
+            if (out.gone) return;
+          }
         }
         if (n === 0) throw new InputError(`no strings of ${a.min} or more characters`, shown(a.image));
       },
