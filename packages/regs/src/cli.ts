@@ -1,6 +1,6 @@
 import { LineWriter, UsageError, cliParser, selectorOptions } from '@mmio-tools/core';
 import { inputOptions, readSelected } from '@mmio-tools/parse';
-import { Inventory, SORTS, sortRecords, textTable, type Sort } from './inventory.js';
+import { Inventory, SORTS, sortRecords, textRows, type Sort } from './inventory.js';
 
 const TOOL = 'mmio-regs';
 
@@ -30,8 +30,18 @@ export async function main(argv: string[]): Promise<number> {
   inv.end();
   const recs = sortRecords(inv.records(), sort as Sort);
   const out = new LineWriter(process.stdout);
-  if (args.text) out.line(textTable(recs).trimEnd());
-  else for (const r of recs) out.line(JSON.stringify(r));
+  // Line by line, honouring the reader's pace: the table is never one string.
+  if (args.text) {
+    for (const row of textRows(recs)) {
+      out.line(row);
+      await out.flushIfFull();
+    }
+  } else {
+    for (const r of recs) {
+      out.line(JSON.stringify(r));
+      await out.flushIfFull();
+    }
+  }
   await out.flush();
   return 0;
 }

@@ -328,9 +328,19 @@ export function sortRecords(recs: RegRecord[], by: Sort): RegRecord[] {
   }
 }
 
+/** A column of the text table is at most this wide: a longer cell is printed whole, and only its own row loses the alignment. */
+export const MAX_COLUMN = 40;
+
 /** The records as an aligned text table. */
 export function textTable(recs: RegRecord[]): string {
-  const rows = recs.map((r) => [
+  let out = '';
+  for (const row of textRows(recs)) out += row + '\n';
+  return out;
+}
+
+/** The lines of the text table (the header first), one at a time: nothing holds the whole table. */
+export function* textRows(recs: RegRecord[]): Generator<string> {
+  const cells = (r: RegRecord): string[] => [
     r.dev ?? r.name ?? r.mr ?? '-',
     r.region === undefined ? '-' : String(r.region),
     r.offset ?? r.addr ?? '',
@@ -342,12 +352,16 @@ export function textTable(recs: RegRecord[]): string {
     r.lastWritten ?? '-',
     r.kind.join(',') + (r.poll ? ` (×${r.poll.longest})` : ''),
     r.reg ?? '',
-  ]);
-  // Names from the input, escaped: a control character would forge a row or act on the terminal.
-  for (const row of rows) for (let i = 0; i < row.length; i++) row[i] = oneLine(row[i]!);
+  ].map((c) => oneLine(c)); // names from the input, escaped: a control character would forge a row or act on the terminal
   const head = ['DEV', 'RG', 'OFFSET', 'W', 'READS', 'WRITES', 'DISTINCT R/W', 'LAST READ', 'LAST WRITTEN', 'KIND', 'REG'];
-  const all = [head, ...rows];
-  const width = head.map((_, i) => Math.max(...all.map((r) => r[i]!.length)));
+  // Widths in one pass over the records (no spread of a list into Math.max: it has no bound).
+  const width = head.map((h) => h.length);
+  for (const r of recs) {
+    const c = cells(r);
+    for (let i = 0; i < width.length; i++) if (c[i]!.length > width[i]!) width[i] = Math.min(c[i]!.length, MAX_COLUMN);
+  }
   const right = new Set([1, 3, 4, 5]);
-  return all.map((r) => r.map((c, i) => (i === r.length - 1 ? c : right.has(i) ? c.padStart(width[i]!) : c.padEnd(width[i]!))).join('  ').trimEnd()).join('\n') + '\n';
+  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : right.has(i) ? c.padStart(width[i]!) : c.padEnd(width[i]!))).join('  ').trimEnd();
+  yield line(head);
+  for (const r of recs) yield line(cells(r));
 }

@@ -177,8 +177,16 @@ export class ReportBuilder {
     const states = [...this.inv.regs.values()];
     const records = new Map<RegState, RegRecord>(states.map((s) => [s, s.record()]));
     const regionNames = [...this.regionOrder.keys()];
+    // The registers of each region, in one pass (not one pass per region: 40k regions of one register each).
+    const byRegion = new Map<string, RegState[]>();
+    for (const s of states) {
+      const name = this.regionOf.get(s)!;
+      const l = byRegion.get(name);
+      if (l) l.push(s);
+      else byRegion.set(name, [s]);
+    }
     const regions: RegionData[] = regionNames.map((name) => {
-      const regs = states.filter((s) => this.regionOf.get(s) === name).sort((a, b) => placeNum(a) - placeNum(b) || a.where.width - b.where.width);
+      const regs = byRegion.get(name)!.sort((a, b) => placeNum(a) - placeNum(b) || a.where.width - b.where.width);
       const per = Math.ceil(regs.length / MAX_ROWS);
       const rows: RegionData['rows'] = [];
       const rowOf = new Map<number, number>();
