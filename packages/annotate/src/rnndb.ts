@@ -30,6 +30,13 @@ interface Node {
   line: number;
 }
 
+/** Elements nest at most this deep in a file; use-groups and imports at most this deep too. */
+export const MAX_NESTING = 64;
+/** A domain holds at most this many elements once its use-groups are expanded (envytools' NV_MMIO: 8,732). */
+export const MAX_ELEMENTS = 1 << 18;
+/** The files of one database hold at most this many bytes in all. */
+export const MAX_DATABASE_BYTES = 64 << 20;
+
 /** Parse one XML file into a tree of elements with their lines. */
 export function readXml(file: string, text: string): Node {
   const parser = new SaxesParser({ xmlns: false, position: true });
@@ -44,6 +51,8 @@ export function readXml(file: string, text: string): Node {
     const attrs = t.attributes as Record<string, string>;
     const colon = t.name.indexOf(':');
     const node: Node = { tag: colon === -1 ? t.name : t.name.slice(colon + 1), attrs, children: [], file, line: parser.line };
+    // The tree is walked by recursion: a bound, as the event readers have one.
+    if (stack.length >= MAX_NESTING) throw new InputError(`rnndb: elements nest deeper than ${MAX_NESTING} levels`, file, parser.line);
     if (stack.length) stack[stack.length - 1]!.children.push(node);
     else root ??= node;
     if (!t.isSelfClosing) stack.push(node);
@@ -232,6 +241,16 @@ export class RnnDb {
   private readonly absRoots: string[];
   /** Per varset enum, per `variants` text: which of its values the text lists. */
   private readonly listed = new Map<EnumDef, Map<string, boolean[]>>();
+  /** The files read, by identity (device and inode): one file under several names is read once. */
+  private readonly ids = new Set<string>();
+  /** Bytes read in all files. */
+  private bytes = 0;
+  /** Imports being read, outermost first. */
+  private importDepth = 0;
+  /** Elements of the domain being prepared. */
+  private elements = 0;
+  /** The use-groups being expanded, outermost first. */
+  private readonly using: string[] = [];
 
   constructor(readonly roots: string[]) {
     this.absRoots = roots.filter((r) => r !== '').map((r) => resolve(r));
@@ -244,8 +263,20 @@ export class RnnDb {
     this.files.add(path);
     let text: string;
     try {
-      text = readTextFileSync(path, 64 << 20);
+      const st = statSync(path);
+      if (st.isFile()) {
+        const id = `${st.dev}:${st.ino}`;
+        if (this.ids.has(id)) return;
+        this.ids.add(id);
+        if (this.bytes + st.size > MAX_DATABASE_BYTES) {
+          const msg = `the database's files hold more than ${MAX_DATABASE_BYTES} bytes (64 MiB) in all: ${this.bytes} in ${this.ids.size - 1} files read, and ${path} has ${st.size}`;
+          throw from ? fail(from, msg) : new InputError(`rnndb: ${msg}`, file);
+        }
+        this.bytes += st.size;
+      }
+      text = readTextFileSync(path, MAX_DATABASE_BYTES);
     } catch (e) {
+      if (e instanceof InputError && e.message.startsWith('rnndb: ')) throw e;
       if (!from) {
         (e as NodeJS.ErrnoException).path ??= file;
         throw e;
@@ -327,7 +358,13 @@ export class RnnDb {
       case 'import': {
         const file = n.attrs.file;
         if (!file) throw fail(n, 'needs a "file" attribute');
-        this.readFile(file, n);
+        if (this.importDepth >= MAX_NESTING) throw fail(n, `imports nest deeper than ${MAX_NESTING} files`);
+        this.importDepth++;
+        try {
+          this.readFile(file, n);
+        } finally {
+          this.importDepth--;
+        }
         return true;
       }
     }
@@ -525,6 +562,8 @@ export class RnnDb {
   /** A domain's elements with their variants (envytools' prepdomain/prepdelem). */
   prepDomain(d: DomainDef): Domain {
     const vi = this.varinfo(d.vi, undefined);
+    this.elements = 0;
+    this.using.length = 0;
     const elems = this.prepElems(d.elems, vi, d.width, false, 0);
     return new Domain(this, d.name, d.width, elems);
   }
@@ -532,7 +571,10 @@ export class RnnDb {
   private prepElems(raws: RawElem[], parent: VarInfo, dwidth: number, copied: boolean, depth: number): Elem[] {
     const out: Elem[] = [];
     for (const r of raws) {
-      if (depth > 64) throw fail(r.node, 'nests too deep (a group that uses itself?)');
+      // The file's own nesting is bounded when it is read: deeper than that is use-groups inside use-groups.
+      if (depth > MAX_NESTING) throw fail(r.node, `nests deeper than ${MAX_NESTING} levels through use-group (${chainText(this.using)})`);
+      // Every use-group is a copy of its group: groups that use groups many times each multiply.
+      if (++this.elements > MAX_ELEMENTS) throw fail(r.node, `the domain holds more than ${MAX_ELEMENTS} elements once its use-groups are expanded${this.using.length ? ` (here through ${chainText(this.using)})` : ''}`);
       let kind: Elem['kind'];
       let children = r.children;
       let name = r.name;
@@ -541,6 +583,7 @@ export class RnnDb {
       if (r.tag === 'use-group') {
         const g = this.groups.get(r.name!);
         if (!g) throw fail(r.node, `uses an unknown group "${r.name}"`);
+        if (this.using.includes(r.name!)) throw fail(r.node, `group "${r.name}" uses itself (${[...this.using.slice(this.using.indexOf(r.name!)), r.name].join(' → ')})`);
         children = g;
         kind = 'stripe';
         name = undefined;
@@ -552,13 +595,23 @@ export class RnnDb {
       let stride = r.stride;
       if (length !== 1 && stride === 0 && kind === 'reg') stride = Math.trunc(r.width / dwidth);
       const e: Elem = { kind, name, offset: r.offset, length, stride, width: r.width, vi, raw: r, copied: copiedHere, children: [], end: Infinity, inner: 0 };
-      e.children = this.prepElems(children, vi, dwidth, copiedHere, depth + 1);
+      if (r.tag === 'use-group') this.using.push(r.name!);
+      try {
+        e.children = this.prepElems(children, vi, dwidth, copiedHere, depth + 1);
+      } finally {
+        if (r.tag === 'use-group') this.using.pop();
+      }
       for (const c of e.children) e.inner = Math.max(e.inner, c.end);
       e.end = extent(e, dwidth);
       out.push(e);
     }
     return out;
   }
+}
+
+/** A chain of use-groups, its middle left out when long. */
+function chainText(names: string[]): string {
+  return names.length <= 8 ? names.join(' → ') : [...names.slice(0, 3), `… ${names.length - 6} more …`, ...names.slice(-3)].join(' → ');
 }
 
 const BASIC = new Map<string, Kind>([['hex', 'hex'], ['float', 'float'], ['uint', 'uint'], ['int', 'int'], ['boolean', 'boolean'], ['bitfield', 'bitset'], ['enum', 'enum'], ['fixed', 'fixed'], ['ufixed', 'ufixed']]);
