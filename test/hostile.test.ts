@@ -390,6 +390,7 @@ describe('issue 27: mmio-extract on a 64 MB image of a=b entries', () => {
       expect(Date.now() - start, cmd).toBeLessThan(12_000);
     }
   }, 120_000);
+});
 
 describe('issue 27: register databases, mmio-regs and mmio-report', () => {
   const acc = (i: number, dev = '0000:03:00.0') => `{"type":"write","dev":${JSON.stringify(dev)},"region":2,"offset":"0x${(i * 4).toString(16)}","width":4,"value":"0x1"}`;
