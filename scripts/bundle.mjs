@@ -106,11 +106,25 @@ for (const pkg of ['core', 'parse', 'filter', 'replay', 'extract']) {
   const to = join(UMBRELLA, 'types', pkg);
   mkdirSync(to, { recursive: true });
   for (const f of readdirSync(from).filter((n) => n.endsWith('.d.ts'))) {
-    const text = readFileSync(join(from, f), 'utf8').replace(/from '@mmio-tools\/(\w+)'/g, "from '../$1/index.js'");
+    const text = readFileSync(join(from, f), 'utf8')
+      .replace(/from '@mmio-tools\/(\w+)'/g, "from '../$1/index.js'")
+      // The package ships no yargs: the option helpers' parser type is the stand-in below.
+      .replace(/from 'yargs'/g, "from '../yargs.js'");
     writeFileSync(join(to, f), text);
   }
 }
 writeFileSync(join(UMBRELLA, 'types', 'index.d.ts'), LIB.replace(/'@mmio-tools\/(\w+)'/g, "'./$1/index.js'"));
+// The tools' option helpers (cliParser, selectorOptions, inputOptions) take and give a yargs parser;
+// a program of the library needs neither them nor yargs, and its types must check without yargs'
+// types (no skipLibCheck): an opaque stand-in that a real yargs parser also satisfies.
+writeFileSync(
+  join(UMBRELLA, 'types', 'yargs.d.ts'),
+  `/** A yargs parser (the package does not ship yargs: install it and its types to use these helpers). */
+export interface Argv<T = {}> {
+  readonly argv: T | Promise<T>;
+}
+`,
+);
 cpSync(join(ROOT, 'packages', 'core', 'jq'), join(UMBRELLA, 'jq'), { recursive: true });
 cpSync(join(ROOT, 'scripts', 'launch.js'), join(UMBRELLA, 'dist', 'launch.js'));
 copyChartLib(join(UMBRELLA, 'dist', 'assets'));
