@@ -92,6 +92,29 @@ await Promise.all(
   }),
 );
 await build({ ...common, entryPoints: [join(ROOT, 'packages', 'parse', 'dist', 'worker.js')], outfile: join(UMBRELLA, 'dist', 'worker.js') });
+// mmio-tools itself: the overview of the family (mmio-tools --help; man 7 mmio-tools is made from
+// the same text by scripts/man.mjs), under the family's one process policy (runCli).
+{
+  const overview = readFileSync(join(UMBRELLA, 'overview.txt'), 'utf8');
+  await build({
+    ...common,
+    stdin: {
+      contents: `import { runCli, UsageError } from '@mmio-tools/core';
+runCli('mmio-tools', async (argv) => {
+  const help = argv.length === 0 || (argv.length === 1 && (argv[0] === '--help' || argv[0] === '-h'));
+  if (!help) throw new UsageError('unknown argument ' + argv[0] + ': this command prints the overview of the family; each tool has its own options (mmio-parse --help, …)');
+  process.stdout.write(${JSON.stringify(overview)});
+});
+`,
+      resolveDir: join(ROOT, 'packages', 'parse'),
+      sourcefile: 'mmio-tools-entry.js',
+    },
+    outfile: join(UMBRELLA, 'dist', 'mmio-tools.js'),
+  });
+  const bin = join(UMBRELLA, 'bin', 'mmio-tools.js');
+  writeFileSync(bin, `#!/usr/bin/env node\nimport { launch } from '../dist/launch.js';\n\nawait launch(import.meta.url, 'mmio-tools.js');\n`);
+  chmodSync(bin, 0o755);
+}
 // The library: what a program needs to parse a trace, select events and replay them (README, "As a library").
 const LIB = `export * from '@mmio-tools/core';
 export { parseTrace, readInputs, inputOptionsOf, parseQemuLine, accessEvent, MmiotraceParser, decodeSimpleTrace, isSimpleTrace } from '@mmio-tools/parse';
