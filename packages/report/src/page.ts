@@ -36,10 +36,11 @@ ${STYLE}</style>
 <header><h1>${esc(data.title)}</h1><p id="summary"></p></header>
 <section id="map">
   <div class="bar"><label>Region <select id="region"></select></label>
-  <span class="legend"><i class="r"></i>reads <i class="w"></i>writes <i class="rw"></i>both</span>
+  <label><input type="checkbox" id="fold" checked> fold runs of registers touched once</label>
+  <span class="legend"><i class="r"></i>reads <i class="w"></i>writes <i class="rw"></i>both (darker: more) <i class="sel"></i>the selected register</span>
   <span class="hint">drag across the map to zoom in time, double-click to zoom out, click a row for its register</span></div>
-  <canvas id="heat" height="360"></canvas>
-  <canvas id="lane" height="46"></canvas>
+  <div id="heatbox"><canvas id="heat" height="360"></canvas></div>
+  <canvas id="lane" height="58"></canvas>
   <div id="tip" hidden></div>
 </section>
 <section id="detail"><h2 id="dtitle">Click a register for its history</h2><div id="plot"></div><p id="dnote"></p></section>
@@ -65,6 +66,9 @@ header p { margin: 0 0 8px; color: #555; }
 .bar { margin: 6px 0; display: flex; gap: 16px; align-items: center; flex-wrap: wrap; }
 .legend i { display: inline-block; width: 10px; height: 10px; margin: 0 4px 0 8px; vertical-align: middle; }
 .legend .r { background: #1f77b4; } .legend .w { background: #ff7f0e; } .legend .rw { background: #9467bd; }
+.legend .sel { background: none; outline: 2px solid #d62728; outline-offset: -2px; width: 14px; }
+#heatbox { max-height: 560px; overflow-y: auto; border: 1px solid #ddd; border-bottom: none; }
+#heatbox canvas { border: none; }
 .hint { color: #777; }
 canvas { display: block; width: 100%; border: 1px solid #ddd; }
 #lane { border-top: none; }
@@ -91,38 +95,101 @@ const CLIENT = String.raw`
   const byId = new Map(regs.map((r) => [r[0], r]));
   const fmtT = (t) => (t === null || t === undefined ? '' : t.toFixed(6));
   $('summary').textContent = D.events.toLocaleString() + ' events, ' + D.accesses.toLocaleString() + ' accesses, ' + regs.length.toLocaleString() + ' registers in ' + D.regions.length + ' region' + (D.regions.length === 1 ? '' : 's') +
-    (D.binT.length && D.binT[0] !== null ? ', from ' + fmtT(D.binT[0]) + ' s' : '') + (D.historyCut ? ' — ' + D.historyCut + ' register histories cut (page size cap)' : '');
+    (D.binT.length && D.binT[0] !== null ? ', from ' + fmtT(D.binT[0]) + ' s (the time axis counts seconds from there)' : '') + (D.historyCut ? ' — ' + D.historyCut + ' register histories cut (page size cap)' : '');
 
   // ---- heatmap ----
-  const heat = $('heat'), lane = $('lane'), tip = $('tip');
+  const heat = $('heat'), lane = $('lane'), tip = $('tip'), box = $('heatbox');
   const sel = $('region');
   D.regions.forEach((r, i) => { const o = document.createElement('option'); o.value = i; o.textContent = r.name + ' (' + r.rows.length + ' rows)'; sel.appendChild(o); });
   let region = 0, x0 = 0, x1 = D.bins, selected = -1;
-  const LEFT = 150;
+  // Time on the axis: seconds from the first access (the absolute time is in the tooltip and the summary).
+  const T0 = D.binT.find((t) => t !== null && t !== undefined);
+  /** Seconds from the first access, with as many decimals as a span of so many seconds needs (a tooltip: all six). */
+  const relT = (t, span) => { const d = t - T0, n = span === undefined ? 6 : Math.max(0, Math.min(6, 2 - Math.floor(Math.log10(Math.max(span, 1e-6))))); return (d === 0 ? '0' : d.toFixed(n)) + ' s'; };
+  /** Rows at least ROW_MIN px high, all of them labelled: a region with many scrolls in its box. */
+  const ROW_MIN = 12, FIT = 540, FONT = '11px monospace';
+  let LEFT = 150;
+  const measure = document.createElement('canvas').getContext('2d');
+  measure.font = FONT;
+  /**
+   * The rows shown for a region: its rows, with each run of 3 or more rows of one register touched
+   * once folded into one row (unless "fold" is off), and labels made unique (a register at one
+   * offset with two widths, two rows of one name: the width, then a number, tells them apart).
+   */
+  const views = new Map();
+  function view(ri) {
+    const fold = $('fold').checked;
+    const key = ri + ':' + fold;
+    if (views.has(key)) return views.get(key);
+    const R = D.regions[ri];
+    const once = (row) => row.regs.length === 1 && (() => { const g = byId.get(row.regs[0]); return g[4] + g[5] === 1; })();
+    const rows = [], of = new Array(R.rows.length);
+    for (let i = 0; i < R.rows.length;) {
+      let j = i;
+      if (fold) while (j < R.rows.length && once(R.rows[j])) j++;
+      if (j - i >= 3) {
+        const a = byId.get(R.rows[i].regs[0]), b = byId.get(R.rows[j - 1].regs[0]);
+        for (let k = i; k < j; k++) of[k] = rows.length;
+        rows.push({ regs: R.rows.slice(i, j).map((r) => r.regs[0]), label: a[2] + '–' + b[2] + ' ×' + (j - i), fold: j - i });
+        i = j;
+      } else {
+        of[i] = rows.length;
+        rows.push({ regs: R.rows[i].regs, label: R.rows[i].label });
+        i++;
+      }
+    }
+    const count = (f) => { const m = new Map(); rows.forEach((r) => { const l = f(r); m.set(l, (m.get(l) || 0) + 1); }); return m; };
+    let seen = count((r) => r.label);
+    rows.forEach((r) => { if (seen.get(r.label) > 1 && r.regs.length === 1) r.label += ' w' + byId.get(r.regs[0])[3]; });
+    seen = count((r) => r.label);
+    const nth = new Map();
+    rows.forEach((r) => { if (seen.get(r.label) > 1) { const n = (nth.get(r.label) || 0) + 1; nth.set(r.label, n); r.label += ' #' + n; } });
+    const cells = new Map();
+    for (const [row, bin, r, w] of R.cells) {
+      const k = of[row] * D.bins + bin, c = cells.get(k);
+      if (c) { c[2] += r; c[3] += w; } else cells.set(k, [of[row], bin, r, w]);
+    }
+    const v = { rows, cells: [...cells.values()], width: Math.max(0, ...rows.map((r) => measure.measureText(r.label).width)) };
+    views.set(key, v);
+    return v;
+  }
   function size(c) { const w = c.clientWidth; if (c.width !== w) c.width = w; }
+  let rh = ROW_MIN;
   function drawHeat() {
     size(heat); size(lane);
     const g = heat.getContext('2d');
     const R = D.regions[region];
     if (!R) { heat.getContext('2d').fillText('no accesses', LEFT, 20); return; }
-    const want = Math.min(Math.max(R.rows.length * 8, 160), 560);
+    const V = view(region), rows = V.rows.length;
+    LEFT = Math.min(Math.ceil(V.width) + 10, Math.floor(heat.width * 0.4));
+    rh = Math.max(ROW_MIN, Math.min(24, FIT / Math.max(rows, 1)));
+    const want = Math.ceil(rh * rows);
     if (heat.height !== want) heat.height = want;
-    const W = heat.width - LEFT, H = heat.height, rows = R.rows.length;
+    box.style.height = Math.min(want, 560) + 'px';
+    const W = heat.width - LEFT, H = heat.height;
     g.clearRect(0, 0, heat.width, H);
-    const rh = H / Math.max(rows, 1), bw = W / Math.max(x1 - x0, 1);
-    let max = 1; for (const c of R.cells) max = Math.max(max, c[2] + c[3]);
+    const bw = W / Math.max(x1 - x0, 1);
+    let max = 1; for (const c of V.cells) max = Math.max(max, c[2] + c[3]);
     const lmax = Math.log(1 + max);
-    for (const [row, bin, r, w] of R.cells) {
+    // Alternate rows shaded lightly: a row and its label stay together for the eye.
+    g.fillStyle = '#f6f6f6';
+    for (let i = 1; i < rows; i += 2) g.fillRect(0, i * rh, heat.width, rh);
+    for (const [row, bin, r, w] of V.cells) {
       if (bin < x0 || bin >= x1) continue;
       const a = 0.25 + 0.75 * Math.log(1 + r + w) / lmax;
       g.fillStyle = r && w ? 'rgba(148,103,189,' + a + ')' : w ? 'rgba(255,127,14,' + a + ')' : 'rgba(31,119,180,' + a + ')';
-      g.fillRect(LEFT + (bin - x0) * bw, row * rh, Math.max(bw, 1), Math.max(rh, 1));
+      g.fillRect(LEFT + (bin - x0) * bw, row * rh + 1, Math.max(bw, 1), Math.max(rh - 2, 1));
     }
-    g.fillStyle = '#333'; g.font = '11px monospace'; g.textBaseline = 'middle';
-    const every = Math.ceil(12 / rh);
-    R.rows.forEach((row, i) => { if (i % every === 0) g.fillText(row.label.slice(0, 20), 2, i * rh + rh / 2); });
-    const selRow = R.rows.findIndex((row) => row.regs.includes(selected));
-    if (selRow >= 0) { g.strokeStyle = '#d62728'; g.strokeRect(LEFT, selRow * rh, W, Math.max(rh, 1)); }
+    g.font = FONT; g.textBaseline = 'middle';
+    V.rows.forEach((row, i) => {
+      g.fillStyle = row.fold ? '#777' : '#333';
+      let text = row.label;
+      // A label wider than the margin (40% of the map) loses its middle, never its ends.
+      while (measure.measureText(text).width > LEFT - 6 && text.length > 8) text = text.slice(0, Math.ceil(text.length / 2) - 2) + '…' + text.slice(Math.ceil(text.length / 2) + 1);
+      g.fillText(text, 2, i * rh + rh / 2);
+    });
+    const selRow = V.rows.findIndex((row) => row.regs.includes(selected));
+    if (selRow >= 0) { g.strokeStyle = '#d62728'; g.lineWidth = 2; g.strokeRect(LEFT + 1, selRow * rh + 1, W - 2, rh - 2); g.lineWidth = 1; }
     drawLane();
   }
   const LANE_COLORS = { mark: '#2ca02c', irq: '#d62728', reset: '#000', lost: '#7f7f7f', region: '#1f77b4', mmap: '#17becf', device: '#8c564b', map: '#bcbd22', unmap: '#bcbd22' };
@@ -139,18 +206,29 @@ const CLIENT = String.raw`
       if (bin < x0 || bin > x1) continue;
       const k = kinds.indexOf(e.kind);
       g.fillStyle = LANE_COLORS[e.kind] || '#999';
-      g.fillRect(LEFT + (bin - x0) * bw, 4 + (Math.max(k, 0) % 4) * 10, 2, 9);
+      g.fillRect(LEFT + (bin - x0) * bw, 4 + (Math.max(k, 0) % 4) * 8, 2, 7);
     }
-    // time ticks
-    g.fillStyle = '#555'; g.font = '10px monospace';
-    for (let i = 0; i <= 4; i++) { const b = Math.min(Math.floor(x0 + (x1 - x0) * i / 4), D.bins - 1); const t = D.binT[b]; if (t !== null && t !== undefined) g.fillText(fmtT(t), LEFT + W * i / 4 - (i === 4 ? 80 : 0), H - 4); }
+    // The time axis: seconds from the first access, ticks at the edges of bins (by access number).
+    g.strokeStyle = '#999'; g.beginPath(); g.moveTo(LEFT, H - 20.5); g.lineTo(lane.width, H - 20.5); g.stroke();
+    g.fillStyle = '#555'; g.font = '10px monospace'; g.textBaseline = 'alphabetic';
+    if (T0 !== undefined) g.fillText('from start', 2, H - 6);
+    const N = Math.max(2, Math.min(8, Math.floor(W / 110)));
+    const tAt = (i) => D.binT[Math.min(Math.floor(x0 + (x1 - x0) * i / N), D.bins - 1)];
+    const span = (tAt(N) ?? T0) - (tAt(0) ?? T0);
+    for (let i = 0; i <= N; i++) {
+      const t = tAt(i);
+      const x = LEFT + W * i / N;
+      g.fillRect(Math.min(x, lane.width - 1), H - 20, 1, 4);
+      if (t === null || t === undefined) continue;
+      const text = relT(t, span), tw = g.measureText(text).width;
+      g.fillText(text, Math.max(LEFT, Math.min(x - tw / 2, lane.width - tw - 2)), H - 6);
+    }
   }
   function cellAt(ev) {
     const rect = heat.getBoundingClientRect();
-    const R = D.regions[region] || { rows: [] };
     const x = (ev.clientX - rect.left) * heat.width / rect.width - LEFT, y = (ev.clientY - rect.top) * heat.height / rect.height;
     const bin = Math.floor(x0 + x / ((heat.width - LEFT) / (x1 - x0)));
-    const row = Math.floor(y / (heat.height / R.rows.length));
+    const row = Math.floor(y / rh);
     return { bin, row, x };
   }
   let drag = null;
@@ -158,20 +236,23 @@ const CLIENT = String.raw`
   heat.addEventListener('mouseup', (ev) => {
     const end = cellAt(ev);
     if (drag && Math.abs(end.bin - drag.bin) >= 2 && drag.x > 0) { x0 = Math.max(0, Math.min(drag.bin, end.bin)); x1 = Math.min(D.bins, Math.max(drag.bin, end.bin) + 1); drawHeat(); }
-    else if (drag && D.regions[region]) { const row = D.regions[region].rows[end.row]; if (row) select(row.regs[0]); }
+    else if (drag && D.regions[region]) { const row = view(region).rows[end.row]; if (row) select(row.regs[0], true); }
     drag = null;
   });
   heat.addEventListener('dblclick', () => { x0 = 0; x1 = D.bins; drawHeat(); });
   heat.addEventListener('mousemove', (ev) => {
-    const c = cellAt(ev), R = D.regions[region], row = R && R.rows[c.row];
+    const c = cellAt(ev), V = D.regions[region] && view(region), row = V && V.rows[c.row];
     if (!row || c.x < 0) { tip.hidden = true; return; }
-    let r = 0, w = 0; for (const cell of R.cells) if (cell[0] === c.row && cell[1] === c.bin) { r = cell[2]; w = cell[3]; }
-    const reg = byId.get(row.regs[0]);
-    tip.textContent = (row.regs.length === 1 ? (reg[11] ? reg[11] + ' ' : '') + reg[2] : row.regs.length + ' registers from ' + reg[2]) + '\n' + r + ' reads, ' + w + ' writes' + (D.binT[c.bin] != null ? '\nat ' + fmtT(D.binT[c.bin]) + ' s' : '');
+    let r = 0, w = 0; for (const cell of V.cells) if (cell[0] === c.row && cell[1] === c.bin) { r = cell[2]; w = cell[3]; }
+    const reg = byId.get(row.regs[0]), last = byId.get(row.regs[row.regs.length - 1]);
+    const what = row.fold ? row.fold + ' registers touched once, ' + reg[2] + '–' + last[2] : row.regs.length === 1 ? (reg[11] ? reg[11] + ' ' : '') + reg[2] + ' (' + reg[3] + ' bytes)' : row.regs.length + ' registers from ' + reg[2];
+    const t = D.binT[c.bin];
+    tip.textContent = what + '\n' + r + ' reads, ' + w + ' writes' + (t != null ? '\nat ' + relT(t) + ' (' + fmtT(t) + ')' : '');
     tip.style.left = ev.clientX + 12 + 'px'; tip.style.top = ev.clientY + 12 + 'px'; tip.hidden = false;
   });
   heat.addEventListener('mouseleave', () => { tip.hidden = true; });
   sel.addEventListener('change', () => { region = +sel.value; x0 = 0; x1 = D.bins; drawHeat(); });
+  $('fold').addEventListener('change', () => drawHeat());
 
   // ---- table ----
   let sortKey = 4, sortDesc = true, filter = '';
@@ -199,11 +280,14 @@ const CLIENT = String.raw`
 
   // ---- a register's history ----
   let plot = null;
-  function select(id) {
+  function select(id, fromMap) {
     selected = id;
     const r = byId.get(id);
     if (r[1] !== region) { region = r[1]; sel.value = String(region); x0 = 0; x1 = D.bins; }
     drawHeat(); drawTable();
+    // Chosen in the table: its row of the map scrolls into view.
+    const at = fromMap ? -1 : view(region).rows.findIndex((row) => row.regs.includes(id));
+    if (at >= 0 && (at * rh < box.scrollTop || (at + 1) * rh > box.scrollTop + box.clientHeight)) box.scrollTop = Math.max(0, at * rh - box.clientHeight / 2);
     const h = D.histories[id] || { points: [], cut: false };
     $('dtitle').textContent = (r[11] ? r[11] + ' — ' : '') + D.regions[r[1]].name + ' ' + r[2] + ' (' + r[3] + ' bytes): ' + r[4] + ' reads, ' + r[5] + ' writes' + (r[10].length ? ' — ' + r[10].map((k) => D.kinds[k]).join(', ') : '');
     const pts = h.points;
@@ -223,7 +307,7 @@ const CLIENT = String.raw`
       scales: { x: { time: false } },
       axes: [{ label: 'access' }, { size: 90, values: (u, ticks) => ticks.map((v) => '0x' + Math.round(v).toString(16)) }],
       series: [
-        { label: 'access', value: (u, v, si, i) => (i == null ? '' : v + (useT ? ' @ ' + fmtT(D.binT[Math.floor(v / D.binWidth)]) + ' s' : '')) },
+        { label: 'access', value: (u, v, si, i) => (i == null ? '' : v + (useT ? ' @ ' + relT(D.binT[Math.floor(v / D.binWidth)]) + ' (' + fmtT(D.binT[Math.floor(v / D.binWidth)]) + ')' : '')) },
         { label: 'value', stroke: '#555', paths: uPlot.paths.stepped({ align: 1 }), points: { show: false }, value: (u, v, si, i) => { if (i == null) return ''; const p = pointAt(i); return p[1] + (p[3] > 1 ? ' ×' + p[3] : '') + (p[4] ? '  ' + p[4] : ''); } },
         { label: 'read', stroke: '#1f77b4', paths: () => null, points: { show: true, size: 6, fill: '#1f77b4' } },
         { label: 'write', stroke: '#ff7f0e', paths: () => null, points: { show: true, size: 6, fill: '#ff7f0e' } },
