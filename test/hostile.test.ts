@@ -358,6 +358,65 @@ describe('issue 27: escapes, inputs that are no trace, names, numbers, CSV', () 
   });
 });
 
+describe('issue 27: inputs that are not what the tools read', () => {
+  const TRACE = '1@1.5:vfio_region_write  (0000:03:00.0:region2+0x0, 0x41, 4)\n1@1.6:vfio_region_read  (0000:03:00.0:region2+0x4, 4) = 0x2\n';
+
+  it('27.22: xz, zstd, bzip2, lz4 and zip inputs are named with the command that reads them, exit 1; UTF-16 with a BOM is decoded', async () => {
+    const junk = Buffer.alloc(64, 0x5a);
+    for (const [name, magic, what, via] of [
+      ['t.log.xz', 'fd377a585a00', 'xz-compressed data', 'xz -dc'],
+      ['t.log.zst', '28b52ffd', 'zstd-compressed data', 'zstd -dc'],
+      ['t.log.bz2', '425a6839', 'bzip2-compressed data', 'bzip2 -dc'],
+      ['t.log.lz4', '04224d18', 'lz4-compressed data', 'lz4 -dc'],
+      ['t.zip', '504b0304', 'a zip archive', 'unzip -p'],
+    ] as const) {
+      const p = put(name, Buffer.concat([Buffer.from(magic, 'hex'), junk]));
+      const r = await run('mmio-parse', [p]);
+      expect([r.code, r.stdout, r.stderr]).toEqual([1, '', `mmio-parse: ${p}: ${what}, which the tools do not read: give the tool what it holds: ${via} ${p} | mmio-parse\n`]);
+      const f = await run('mmio-filter', ['-'], readFileSync(p));
+      expect([f.code, f.stderr]).toEqual([1, `mmio-filter: <stdin>: ${what}, which the tools do not read: give the tool what it holds: … | ${via} | mmio-filter\n`]);
+    }
+    // UTF-16 (as PowerShell's > writes it), little- and big-endian, also gzip-compressed: the same events as UTF-8.
+    const utf8 = await run('mmio-parse', [put('t8.log', TRACE)]);
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(TRACE, 'utf16le')]);
+    const be = Buffer.from(le);
+    be.swap16();
+    for (const [name, data] of [['t16le.log', le], ['t16be.log', be], ['t16le.log.gz', gzipSync(le)]] as const) {
+      const r = await run('mmio-parse', [put(name, data)]);
+      expect([r.code, r.stderr], name).toEqual([0, '']);
+      expect(r.stdout, name).toBe(utf8.stdout);
+      const x = await run('mmio-replay', ['-o', join(dir, `${name}.bin`), join(dir, name)]);
+      expect(x.code, name).toBe(0);
+      expect(readFileSync(join(dir, `${name}.bin`)).toString('hex'), name).toBe('41000000');
+    }
+  });
+
+  it('26: a file of which nothing was recognised is an error that says what it looks like (not an empty file, not a trace of other events)', async () => {
+    const png = put('pic.png', Buffer.concat([Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'), Buffer.alloc(200, 7), Buffer.from('\nIEND\n')]));
+    const nd = put('events.ndjson', (await run('mmio-parse', [put('t8b.log', TRACE)])).stdout);
+    const notes = put('notes.txt', 'Dear list,\nthe card hangs.\n');
+    for (const jobs of [['-j', '1'], ['-j', '2']]) {
+      const a = await run('mmio-parse', [...jobs, png]);
+      expect([a.code, a.stdout, a.stderr]).toEqual([1, '', `mmio-parse: ${png}: binary data (a PNG image), not a trace: no line of it was recognised\n`]);
+      const b = await run('mmio-parse', [...jobs, nd]);
+      expect([b.code, b.stdout, b.stderr]).toEqual([1, '', `mmio-parse: ${nd}: this is already NDJSON (events, as mmio-parse writes them): pipe it to the other tools (mmio-filter, mmio-format, mmio-replay, ...), which read it as it is\n`]);
+      const c = await run('mmio-parse', [...jobs, notes]);
+      expect([c.code, c.stderr]).toEqual([1, `mmio-parse: ${notes}: no line of it is trace output (the first: "Dear list,")\n`]);
+    }
+    // --skip-invalid reads on: exit 0, the count of lines skipped.
+    const s = await run('mmio-parse', ['--skip-invalid', nd]);
+    expect([s.code, s.stdout, s.stderr]).toEqual([0, '', `mmio-parse: ${nd}: skipped 2 unrecognised lines (first at line 1)\n`]);
+    // Not garbage: an empty file, blank lines, a trace of QEMU events none of which mmio-parse reads, an ftrace header alone.
+    for (const [name, text] of [['empty.log', ''], ['blank.log', '\n\n'], ['other.log', '1@1.5:vfio_listener_region_add_skip 0x0\n1@1.6:pci_update_mappings_add d=0x55 00:03.0 2,0xfe000000+0x1000\n'], ['hdr.log', '# tracer: nop\n#\n']] as const) {
+      const r = await run('mmio-parse', [put(name, text)]);
+      expect([r.code, r.stdout, r.stderr], name).toEqual([0, '', '']);
+    }
+    // A trace with some lines that are not: read as before, with the count.
+    const mixed = await run('mmio-parse', [put('mixed.log', `hello\n${TRACE}`)]);
+    expect([mixed.code, jsonLines(mixed.stdout).length]).toEqual([0, 2]);
+  });
+});
+
 describe('issue 27: mmio-extract on a 64 MB image of a=b entries', () => {
   let img: string;
   beforeAll(() => {

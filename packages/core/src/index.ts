@@ -14,3 +14,4 @@ export * from './pci.js';
 export * from './cleanup.js';
 export * from './select.js';
 export * from './progress.js';
+export * from './sniff.js';

@@ -2,6 +2,7 @@ import { createReadStream, fstatSync, readFileSync, statSync, type Stats } from 
 import { readFile, stat } from 'node:fs/promises';
 import { InputError } from './errors.js';
 import { progressFor } from './progress.js';
+import { sniffInput } from './sniff.js';
 import { createGunzip, createInflateRaw } from 'node:zlib';
 import { Readable } from 'node:stream';
 
@@ -174,12 +175,14 @@ export async function* maybeGunzip(chunks: AsyncIterable<Buffer>, name?: string)
 }
 
 /**
- * The bytes of a file (or `-` for stdin) as chunks, gunzipped when they are gzip.
+ * The bytes of a file (or `-` for stdin) as chunks, gunzipped when they are gzip
+ * (then UTF-16 with a byte-order mark decoded, and other compressors' data
+ * refused with the command that reads it: see sniffInput).
  * Files are read `chunkSize` bytes at a time (64 KiB suits line-by-line readers;
  * the block parser of mmio-parse reads 1 MiB at a time).
  */
 export function openInput(path: string, chunkSize = 1 << 16, onRead?: (n: number) => void): AsyncGenerator<Buffer> {
-  return maybeGunzip(rawChunks(path, chunkSize, onRead), inputName(path));
+  return sniffInput(maybeGunzip(rawChunks(path, chunkSize, onRead), inputName(path)), path, inputName(path));
 }
 
 /**

@@ -1,4 +1,4 @@
-import { LineWriter, UsageError, cliParser, inputName, openWithProgress, peekInput, progressWanted, stringifyEvent, warn } from '@mmio-tools/core';
+import { InputError, LineWriter, UsageError, cliParser, notATraceMessage, inputName, openWithProgress, peekInput, progressWanted, stringifyEvent, warn } from '@mmio-tools/core';
 import { FORMATS, isSimpleInput, parseTrace, type Format, type ParseOptions, type ParseStats } from './parse.js';
 import { parseTextParallel } from './parallel.js';
 
@@ -52,6 +52,12 @@ export async function main(argv: string[]): Promise<number> {
       stats = await parseTrace(chunks, file, fileOpts, { event: (ev) => out.line(stringifyEvent(ev)), text: (line) => out.line(line), warn: onWarn, afterChunk: () => out.flushIfFull() });
     } else {
       stats = await parseTextParallel(chunks, file, fileOpts, { write: (d) => out.block(d), warn: onWarn }, { jobs });
+    }
+    // Not one line recognised, and some that are not: no trace at all (a picture, NDJSON events, a
+    // mail). An error that says what it looks like, unless --skip-invalid. An empty file, or a trace
+    // of QEMU events none of which is an access, recognised something: not this.
+    if (stats.format === 'text' && stats.unrecognised > 0 && stats.events + stats.known + stats.malformed === 0 && !opts.lenient) {
+      throw new InputError(notATraceMessage(head), file);
     }
     if (stats.unrecognised > 0) {
       warn(TOOL, `${file}: skipped ${stats.unrecognised} unrecognised line${stats.unrecognised === 1 ? '' : 's'} (first at line ${stats.firstUnrecognised})`);

@@ -136,6 +136,7 @@ export async function parseTextParallel(chunks: AsyncIterable<Buffer>, file: str
     for (const [w, once] of res.warnings) sink.warn(w, once);
     stats.events += res.stats.events;
     stats.malformed += res.stats.malformed;
+    stats.known += res.stats.known;
     stats.unrecognised += res.stats.unrecognised;
     stats.firstUnrecognised ??= res.stats.firstUnrecognised;
     if (res.error) throw new InputError(res.error.message, file, res.error.line);

@@ -29,6 +29,8 @@ export interface ParseStats {
   firstUnrecognised?: number;
   /** Malformed known-event lines skipped under --lenient. */
   malformed: number;
+  /** Lines recognised that give no event: the ftrace header, QEMU events not read, continuation lines. */
+  known: number;
 }
 
 export interface ParseSink {
@@ -74,7 +76,7 @@ export function isSimpleInput(format: Format, head: Buffer | undefined): boolean
   return format === 'simple' || (format === 'auto' && head !== undefined && isSimpleTrace(head));
 }
 
-export const newStats = (): ParseStats => ({ format: 'text', lines: 0, events: 0, unrecognised: 0, malformed: 0 });
+export const newStats = (): ParseStats => ({ format: 'text', lines: 0, events: 0, unrecognised: 0, malformed: 0, known: 0 });
 
 /** Reads the mmiotrace lines of a text trace (the QEMU lines are stateless). */
 export interface MmiotraceLines {
@@ -174,6 +176,7 @@ export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink
     if (header && body.charCodeAt(0) === 35 /* # */) {
       // The kernel's ftrace header (cat /sys/kernel/tracing/trace), at the top of the capture.
       inQemuEvent = false;
+      stats.known++;
       const m = FTRACE_ENTRIES.exec(body);
       if (m && BigInt(m[2]!) > BigInt(m[1]!)) {
         const lost = BigInt(m[2]!) - BigInt(m[1]!);
@@ -209,6 +212,7 @@ export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink
       if (indented && inQemuEvent) {
         // A continuation line of the QEMU event before it.
         if (pending !== undefined) pending.args += pending.args.length ? ' ' + body.trim() : body.trim();
+        stats.known++;
         return;
       }
       inQemuEvent = false;
@@ -218,7 +222,10 @@ export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink
       return;
     }
     inQemuEvent = isQemu;
-    if (r === SKIP) return;
+    if (r === SKIP) {
+      stats.known++;
+      return;
+    }
     if (cut && (r.type === 'read' || r.type === 'write') && /[0-9a-fA-F]$/.test(body)) {
       sink.warn(`${file}:${lineNo}: last line has no newline at end of file: its value ${r.value} may be cut short`);
     }
