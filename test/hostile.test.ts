@@ -417,6 +417,23 @@ describe('issue 27: inputs that are not what the tools read', () => {
   });
 });
 
+describe('issue 27: names and numbers', () => {
+  it('27.25: RNN_PATH=":::" names no root: the default (the --regs file\'s directory) is searched, and the message names what was', async () => {
+    put('one.xml', '<database>\n<domain name="D">\n<reg32 offset="0" name="X"/>\n</domain>\n</database>\n');
+    const ev = '{"type":"read","region":0,"offset":"0x0","width":4,"value":"0x1"}';
+    const r = await inDir(`echo '${ev}' | RNN_PATH=':::' mmio-annotate --regs one.xml`);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(jsonLines(r.stdout)[0]!.reg).toBe('X');
+    const hint = 'give the database roots with --rnn-path DIR:DIR or RNN_PATH (envytools builds nvchipsets.xml into a root of its own)';
+    const m = await inDir(`RNN_PATH=':::' mmio-annotate --regs none.xml < /dev/null`);
+    expect(m.stderr).toBe(`mmio-annotate: rnndb: none.xml: not in any database root (.); ${hint}\n`);
+    const n = await inDir(`RNN_PATH=':/nonexistent::' mmio-annotate --regs none.xml < /dev/null`);
+    expect(n.stderr).toBe(`mmio-annotate: rnndb: none.xml: not in any database root (/nonexistent); ${hint}\n`);
+    const u = await inDir(`mmio-annotate --rnn-path '::' --regs none.xml < /dev/null`);
+    expect([u.code, u.stderr]).toEqual([2, 'mmio-annotate: --rnn-path "::": names no directory (expected DIR:DIR...) (see mmio-annotate --help)\n']);
+  });
+});
+
 describe('issue 27: mmio-extract on a 64 MB image of a=b entries', () => {
   let img: string;
   beforeAll(() => {

@@ -26,7 +26,10 @@ export async function main(argv: string[]): Promise<number> {
     .example('RNN_PATH=envytools/build/rnndb-generated:envytools/rnndb mmio-parse nv.log | $0 --regs nv_mmio.xml --domain NV_MMIO | mmio-format --to text', 'envytools names and decoded values')
     .parseAsync();
   if (!/^\d+$/.test(args.bar)) throw new UsageError(`--bar ${JSON.stringify(args.bar)}: expected a region index 0-8`);
-  const roots = rootsOf(args['rnn-path'] as string | undefined) ?? rootsOf(process.env.RNN_PATH);
+  const rnnPath = args['rnn-path'] as string | undefined;
+  // RNN_PATH set to no directory (``, `:::`) is as if unset; --rnn-path given so is a mistake.
+  if (rnnPath !== undefined && rootsOf(rnnPath) === undefined) throw new UsageError(`--rnn-path ${JSON.stringify(rnnPath)}: names no directory (expected DIR:DIR...)`);
+  const roots = rootsOf(rnnPath) ?? rootsOf(process.env.RNN_PATH);
   const regs = loadRegisters(args.regs, { domain: args.domain, region: +args.bar, roots, variant: args.variant as string | undefined });
   const out = new LineWriter(process.stdout);
   const files = (args._ as (string | number)[]).map(String);

@@ -18,9 +18,14 @@ export interface LoadOptions {
   variant?: string;
 }
 
-/** The database roots of RNN_PATH (colon-separated, as envytools reads it). */
+/**
+ * The database roots of RNN_PATH (colon-separated, as envytools reads it). An
+ * empty component is skipped, not taken for `.`; a path with no directory in
+ * it (``, `:::`) names no root: undefined, as if it were not given.
+ */
 export function rootsOf(spec: string | undefined): string[] | undefined {
-  return spec === undefined || spec === '' ? undefined : spec.split(':');
+  const roots = spec?.split(':').filter((r) => r !== '');
+  return roots === undefined || roots.length === 0 ? undefined : roots;
 }
 
 /** Load a register database: rnndb XML when it starts with `<`, else a JSON/YAML map. */
