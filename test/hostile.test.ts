@@ -432,6 +432,16 @@ describe('issue 27: names and numbers', () => {
     const u = await inDir(`mmio-annotate --rnn-path '::' --regs none.xml < /dev/null`);
     expect([u.code, u.stderr]).toEqual([2, 'mmio-annotate: --rnn-path "::": names no directory (expected DIR:DIR...) (see mmio-annotate --help)\n']);
   });
+  it('27.28: a number past the largest double ("t":1e309) is out of range, not "null"', async () => {
+    const base = '{"type":"write","dev":"0000:03:00.0","region":2,"offset":"0x0","width":4,"value":"0x1"';
+    for (const tool of ['mmio-filter', 'mmio-format', 'mmio-replay'] as const) {
+      const args = tool === 'mmio-format' ? ['--to', 'text'] : tool === 'mmio-replay' ? ['-o', join(dir, 'r28.bin')] : [];
+      const r = await run(tool, args, `${base},"t":1e309}\n`);
+      expect([r.code, r.stderr], tool).toEqual([1, `${tool}: <stdin>:1: "t" is out of range (a number past ±1.8e308); it must be a number of seconds (finite, below 2^53)\n`]);
+    }
+    const t = await run('mmio-filter', [], `${base},"tid":-1e400}\n`);
+    expect(t.stderr).toBe('mmio-filter: <stdin>:1: "tid" is out of range (a number past ±1.8e308); it must be an integer\n');
+  });
 });
 
 describe('issue 27: mmio-extract on a 64 MB image of a=b entries', () => {

@@ -471,7 +471,11 @@ export function checkEvent(ev: unknown): string | undefined {
     const kind = FIELD_KINDS.get(k);
     if (kind === undefined || o[k] === undefined) continue; // an absent field (scanEvent's objects have them as undefined)
     const [ok, what] = KIND_RULES[kind];
-    if (!ok(o[k])) return `"${k}" must be ${what}, not ${JSON.stringify(o[k])}`;
+    if (!ok(o[k])) {
+      // JSON.parse reads a number past the largest double (1e309) as Infinity, which JSON.stringify shows as null.
+      if (typeof o[k] === 'number' && !Number.isFinite(o[k])) return `"${k}" is out of range (a number past ±1.8e308); it must be ${what}`;
+      return `"${k}" must be ${what}, not ${JSON.stringify(o[k])}`;
+    }
   }
   if (o.type === 'read' || o.type === 'write') {
     if (o.width === undefined) return `${o.type} event without "width"`;
