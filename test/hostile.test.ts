@@ -432,6 +432,7 @@ describe('issue 27: names and numbers', () => {
     const u = await inDir(`mmio-annotate --rnn-path '::' --regs none.xml < /dev/null`);
     expect([u.code, u.stderr]).toEqual([2, 'mmio-annotate: --rnn-path "::": names no directory (expected DIR:DIR...) (see mmio-annotate --help)\n']);
   });
+
   it('27.28: a number past the largest double ("t":1e309) is out of range, not "null"', async () => {
     const base = '{"type":"write","dev":"0000:03:00.0","region":2,"offset":"0x0","width":4,"value":"0x1"';
     for (const tool of ['mmio-filter', 'mmio-format', 'mmio-replay'] as const) {
@@ -441,6 +442,23 @@ describe('issue 27: names and numbers', () => {
     }
     const t = await run('mmio-filter', [], `${base},"tid":-1e400}\n`);
     expect(t.stderr).toBe('mmio-filter: <stdin>:1: "tid" is out of range (a number past ±1.8e308); it must be an integer\n');
+  });
+
+  it('27.30: --collapse-polls splits a run rather than count past 2^53 - 1 (mmio-filter, mmio-diff): every line it writes reads back', async () => {
+    const M = Number.MAX_SAFE_INTEGER;
+    const R = '{"type":"read","dev":"0000:03:00.0","region":2,"offset":"0x0","width":4,"value":"0x1"';
+    const input = `${R},"repeat":${M - 1}}\n${R}}\n${R},"repeat":5}\n${R},"repeat":${M}}\n`;
+    const f = await run('mmio-filter', ['--collapse-polls'], input);
+    expect([f.code, f.stderr]).toEqual([0, '']);
+    expect(f.stdout).toBe(`${R},"repeat":${M}}\n${R},"repeat":5}\n${R},"repeat":${M}}\n`);
+    const back = await run('mmio-filter', ['--collapse-polls'], f.stdout);
+    expect([back.code, back.stdout]).toEqual([0, f.stdout]);
+    const d = await run('mmio-diff', ['--collapse-polls', '-', e1000], `${R},"repeat":${M}}\n${R}}\n`);
+    expect(d.code).toBe(1);
+    const reads = jsonLines(d.stdout).filter((e) => e.type === 'read' && e.diff === '-');
+    expect(reads.map((e) => e.repeat)).toEqual([M, undefined]);
+    const again = await run('mmio-filter', [], d.stdout);
+    expect(again.code).toBe(0);
   });
 });
 

@@ -43,7 +43,8 @@ export class Source {
         const key = keyOf(r);
         if (key === undefined) return;
         const last = this.last;
-        if (collapsePolls && r.type === 'read' && last && last.ev.type === 'read' && last.key === key) {
+        // A run stops short of 2^53 - 1 repeats (no reader takes more): the next read starts another.
+        if (collapsePolls && r.type === 'read' && last && last.ev.type === 'read' && last.key === key && ((last.ev.repeat as number | undefined) ?? 1) < Number.MAX_SAFE_INTEGER) {
           last.ev.repeat = ((last.ev.repeat as number | undefined) ?? 1) + 1;
           return;
         }

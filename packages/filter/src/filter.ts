@@ -49,8 +49,13 @@ export class EventFilter {
     }
     const key = ev.type === 'read' ? pollKey(ev) : undefined;
     if (key !== undefined && this.run && this.run.key === key) {
-      this.run.n += typeof ev.repeat === 'number' ? ev.repeat : 1;
-      return;
+      const n = this.run.n + (typeof ev.repeat === 'number' ? ev.repeat : 1);
+      // A run is split rather than counted past 2^53 - 1, which no reader of the family takes as "repeat":
+      // the lines written so far, then a new run from this read. The total stays exact.
+      if (n <= Number.MAX_SAFE_INTEGER) {
+        this.run.n = n;
+        return;
+      }
     }
     this.flushRun();
     if (key !== undefined) {
