@@ -460,6 +460,22 @@ describe('issue 27: names and numbers', () => {
     const again = await run('mmio-filter', [], d.stdout);
     expect(again.code).toBe(0);
   });
+
+  it('27.31: CSV cells a spreadsheet would take for a formula (= + - @ tab CR) get a quote in front; numbers stay numbers', async () => {
+    const evs = [
+      { type: 'write', dev: '=HYPERLINK("http://x","a")', region: 2, offset: '0x0', width: 4, value: '0x1', t: -1.5, reg: '-REG', fields: { '+A': 1 } },
+      { type: 'read', name: '@SUM(1)', addr: '0x10', width: 4, value: '0x1', decoded: '\tX', t: 2, tid: 3 },
+      { type: 'read', name: '\rCR', addr: '0x14', width: 4, value: '0x1' },
+    ];
+    const r = await run('mmio-format', ['--to', 'csv'], evs.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(r.stdout).toBe(
+      'type,src,dev,region,name,offset,addr,width,value,reg,fields,decoded,repeat,t,tid,line\n' +
+        'write,,"\'=HYPERLINK(""http://x"",""a"")",2,,0x0,,4,0x1,"\'-REG","\'+A=0x1",,,-1.5,,\n' +
+        'read,,,,"\'@SUM(1)",,0x10,4,0x1,,,"\'\tX",,2,3,\n' +
+        'read,,,,"\'\rCR",,0x14,4,0x1,,,,,,,\n',
+    );
+  });
 });
 
 describe('issue 27: mmio-extract on a 64 MB image of a=b entries', () => {

@@ -10,9 +10,17 @@ type Ev = Record<string, unknown> & { type: string };
 
 export const CSV_COLUMNS = ['type', 'src', 'dev', 'region', 'name', 'offset', 'addr', 'width', 'value', 'reg', 'fields', 'decoded', 'repeat', 't', 'tid', 'line'] as const;
 
+/**
+ * One CSV cell. A number is written as it is (`-1.5` stays a number). Text that a spreadsheet would
+ * take for a formula — starting with `=`, `+`, `-`, `@`, a tab or a carriage return — gets a `'`
+ * in front and is quoted, as OWASP advises against CSV injection; other text is quoted when it holds
+ * `"`, `,`, or a line end (RFC 4180).
+ */
 function csvCell(v: unknown): string {
   if (v === undefined || v === null) return '';
+  if (typeof v === 'number') return String(v);
   const s = typeof v === 'object' ? fieldsText(v as Record<string, unknown>) : String(v);
+  if (/^[=+\-@\t\r]/.test(s)) return `"'${s.replace(/"/g, '""')}"`;
   return /[",\r\n]/.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s;
 }
 
