@@ -164,7 +164,7 @@ describe('scanEvent, the fast path of reading an event line', () => {
       ['{"type":"write","offset":"0x1","width":4,"value":1.5}', '"value" must be a hex string'],
       ['{"type":"write","offset":"0x1","width":4,"value":-1}', '"value" must be a hex string'],
       ['{"type":"write","offset":"0x1","width":4,"value":9007199254740992}', '"value" must be a hex string'],
-      ['{"type":"write","offset":"0x1","width":4,"value":"0x2","t":1e400}', '"t" must be a number'],
+      ['{"type":"write","offset":"0x1","width":4,"value":"0x2","t":1e400}', '"t" is out of range (a number past ±1.8e308); it must be a number'],
       ['{"type":"write","offset":"0x1","width":4}', 'write event without "value"'],
       ['{"type":"read","offset":"0x1","width":4,"value":"0x2","line":01}', 'invalid JSON'],
       ['{"type":"read","offset":"0x1","width":4,"value":"0x2"}x}', 'invalid JSON'],
