@@ -49,6 +49,16 @@ async function redraw(p: Page): Promise<{ heat: Drawn[]; lane: Drawn[] }> {
   return { heat: drawn.filter((d) => d.canvas === 'heat'), lane: drawn.filter((d) => d.canvas === 'lane') };
 }
 
+/** The time axis's texts: inside the canvas, and none over another (the caption, the ticks). */
+function laneFits(lane: Drawn[]): void {
+  for (const d of lane) {
+    expect(d.x, d.text).toBeGreaterThanOrEqual(0);
+    expect(d.x + d.width, d.text).toBeLessThanOrEqual(d.canvasWidth);
+  }
+  const axis = lane.filter((d) => d.y > 20).sort((a, b) => a.x - b.x);
+  for (let i = 1; i < axis.length; i++) expect(axis[i - 1]!.x + axis[i - 1]!.width, `${axis[i - 1]!.text} | ${axis[i]!.text}`).toBeLessThanOrEqual(axis[i]!.x);
+}
+
 describe('the report page, read by a new user (headless Chromium)', () => {
   let browser: Browser;
   beforeAll(async () => {
@@ -105,10 +115,7 @@ describe('the report page, read by a new user (headless Chromium)', () => {
       expect(d.y + d.height / 2, d.text).toBeLessThanOrEqual(d.canvasHeight);
       expect(d.text).not.toContain('…');
     }
-    for (const d of lane) {
-      expect(d.x, d.text).toBeGreaterThanOrEqual(0);
-      expect(d.x + d.width, d.text).toBeLessThanOrEqual(d.canvasWidth);
-    }
+    laneFits(lane);
     expect(new Set(labels).size).toBe(labels.length);
     // Unfolded: one row per register, still every one labelled and never twice the same.
     await p.uncheck('#fold');
@@ -139,8 +146,10 @@ describe('the report page, read by a new user (headless Chromium)', () => {
     const html = join(OUT, 'report-two-widths.html');
     expect((await run('mmio-report', ['-o', html, trace])).code).toBe(0);
     const { p, errors } = await open(html);
-    const labels = (await redraw(p)).heat.map((d) => d.text);
-    expect(labels).toEqual(['0x0 w2', '0x0 w4', '0x4']);
+    const { heat, lane } = await redraw(p);
+    expect(heat.map((d) => d.text)).toEqual(['0x0 w2', '0x0 w4', '0x4']);
+    // Short labels, a narrow margin: the axis caption still clears the first tick.
+    laneFits(lane);
     expect(errors).toEqual([]);
     await p.close();
   });

@@ -134,7 +134,9 @@ const CLIENT = String.raw`
         i = j;
       } else {
         of[i] = rows.length;
-        rows.push({ regs: R.rows[i].regs, label: R.rows[i].label });
+        // A row shared by neighbours (a region of more than 512 registers): the range it covers.
+        const shared = R.rows[i].regs.length > 1 ? byId.get(R.rows[i].regs[0])[2] + '–' + byId.get(R.rows[i].regs[R.rows[i].regs.length - 1])[2] + ' (' + R.rows[i].regs.length + ')' : '';
+        rows.push({ regs: R.rows[i].regs, label: shared || R.rows[i].label });
         i++;
       }
     }
@@ -161,7 +163,8 @@ const CLIENT = String.raw`
     const R = D.regions[region];
     if (!R) { heat.getContext('2d').fillText('no accesses', LEFT, 20); return; }
     const V = view(region), rows = V.rows.length;
-    LEFT = Math.min(Math.ceil(V.width) + 10, Math.floor(heat.width * 0.4));
+    // The margin holds the widest label, and the axis caption under it ('from start').
+    LEFT = Math.min(Math.ceil(Math.max(V.width, 70)) + 10, Math.floor(heat.width * 0.4));
     rh = Math.max(ROW_MIN, Math.min(24, FIT / Math.max(rows, 1)));
     const want = Math.ceil(rh * rows);
     if (heat.height !== want) heat.height = want;
