@@ -177,8 +177,8 @@ describe('the shipped example', () => {
     expect(existsSync(join(dir, 'out', 'dev03.tcm.bin'))).toBe(false);
     // The pipeline form, as users write it: with the Makefile's SHELL and .SHELLFLAGS it fails too.
     const mk = readFileSync(join(dir, 'Makefile'), 'utf8').replace(
-      /\t\$\(BIN\)mmio-replay --dev \$\(DEV_\$\*\) --region 2 --type write -o \$@ \$< > \$@\.json/,
-      '\t$(BIN)mmio-parse $< | $(BIN)mmio-filter --dev $(DEV_$*) --region 2 --type write | $(BIN)mmio-replay -o $@ > $@.json',
+      /\t\$\(BIN\)mmio-replay --dev \$\(DEV_\$\*\) --region 2 --type write -o (\S+) \$< >/,
+      '\t$(BIN)mmio-parse $< | $(BIN)mmio-filter --dev $(DEV_$*) --region 2 --type write | $(BIN)mmio-replay -o $1 >',
     );
     expect(mk).toContain('mmio-parse $< |');
     writeFileSync(join(dir, 'Makefile'), mk);
