@@ -106,3 +106,41 @@ describe("the README's round-trip claims, exactly", TIMEOUT, () => {
     expect(JSON.parse(r.stdout)).toMatchObject({ type: 'write', dev: '0000:03:00.0', region: 2, offset: '0x10', t: 0 });
   });
 });
+
+describe('a trace pasted into a mail, end to end', TIMEOUT, () => {
+  const vfio = readFileSync(join(FIXTURES, 'qemu-vfio.log'), 'utf8').split('\n').slice(0, 300);
+  const plain = vfio.join('\n') + '\n';
+  // Quoted, then wrapped by the mailer at 72 columns, the break's space dropped.
+  const pasted = vfio.map((l) => {
+    const q = '> ' + l;
+    if (q.length <= 72) return q;
+    const at = q.lastIndexOf(' ', 72);
+    return q.slice(0, at) + '\n> ' + q.slice(at + 1);
+  }).join('\n') + '\n';
+  const file = join(dir, 'mail.txt');
+  writeFileSync(file, pasted);
+
+  it('mmio-parse detects it (a note on stderr) and gives the events of the trace itself, at their first line; -j 2 too', async () => {
+    const want = await run('mmio-parse', [], plain);
+    const strip = (s: string) => s.split('\n').filter(Boolean).map((l) => { const { line: _l, ...e } = JSON.parse(l) as Record<string, unknown>; return e; });
+    for (const args of [[file], ['-j', '2', file], ['--paste', file]]) {
+      const r = await run('mmio-parse', args);
+      expect(r.code).toBe(0);
+      expect(strip(r.stdout)).toEqual(strip(want.stdout));
+      if (args[0] !== '--paste') expect(r.stderr).toBe(`mmio-parse: ${file}: read as a trace pasted into a mail or a review: quote, diff and comment prefixes stripped, wrapped lines joined (--no-paste reads it as it is)\n`);
+      else expect(r.stderr).toBe('');
+    }
+    const none = await run('mmio-parse', ['--no-paste', file]);
+    expect(none.code).toBe(0);
+    expect(none.stdout).toBe('');
+    expect(none.stderr).toMatch(/skipped \d+ unrecognised lines/);
+  });
+
+  it('the other tools read it too (mmio-filter --count)', async () => {
+    const want = await run('mmio-filter', ['--count'], plain);
+    const r = await run('mmio-filter', ['--count', '-q', file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(want.stdout);
+    expect(Number(r.stdout)).toBeGreaterThan(250);
+  });
+});

@@ -1,5 +1,5 @@
 import { InputError, LineWriter, UsageError, cliParser, notATraceMessage, inputName, openWithProgress, peekInput, progressWanted, stringifyEvent, warn } from '@mmio-tools/core';
-import { FORMATS, isSimpleInput, parseTrace, type Format, type ParseOptions, type ParseStats } from './parse.js';
+import { FORMATS, isSimpleInput, parseTrace, pasteOf, type Format, type ParseOptions, type ParseStats } from './parse.js';
 import { parseTextParallel } from './parallel.js';
 
 const TOOL = 'mmio-parse';
@@ -20,6 +20,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('strict', { type: 'boolean', default: false, describe: 'fail on lines that are not trace output (default: skip and count them)' })
     .option('skip-invalid', { type: 'boolean', default: false, describe: 'skip malformed event lines with a warning (default: fail)' })
     .option('lenient', { type: 'boolean', hidden: true, describe: 'the old name of --skip-invalid' })
+    .option('paste', { type: 'boolean', describe: 'read a trace pasted into a mail or a review: quote (> ), diff (+ -) and comment ( * ) prefixes stripped, quoted-printable decoded, wrapped lines joined (default: when the start of an input looks so, with a note; --no-paste: never)' })
     .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'threads that parse a large text trace, this one included (up to 16): 2 or more is faster, for more memory; the output is the same' })
     .example('$0 vfiotrace.log | jq -c \'select(.region == 2)\'', 'parse a QEMU VFIO trace')
     .example('$0 mmiotrace.log.gz > events.ndjson', 'parse a compressed mmiotrace log')
@@ -28,7 +29,7 @@ export async function main(argv: string[]): Promise<number> {
   const jobs = Math.min(args.jobs, MAX_JOBS);
   const files = (args._ as (string | number)[]).map(String);
   const out = new LineWriter(process.stdout);
-  const opts: ParseOptions = { format: args.format as Format, all: args.all, strict: args.strict, lenient: args.skipInvalid || Boolean(args.lenient) };
+  const opts: ParseOptions = { format: args.format as Format, all: args.all, strict: args.strict, lenient: args.skipInvalid || Boolean(args.lenient), paste: args.paste as boolean | undefined };
   let warnings = 0;
   const said = new Set<string>();
   const onWarn = (m: string, once?: string) => {
@@ -48,7 +49,8 @@ export async function main(argv: string[]): Promise<number> {
     // One thread streams 64 KiB at a time; the parallel parser moves 1 MiB blocks.
     const { head, chunks } = await peekInput(openWithProgress(path, TOOL, progressWanted(), jobs > 1 ? 1 << 20 : 1 << 16));
     let stats: ParseStats;
-    if (jobs === 1 || isSimpleInput(fileOpts.format, head)) {
+    // A paste is read in one thread: its lines may join across a block's end.
+    if (jobs === 1 || isSimpleInput(fileOpts.format, head) || pasteOf(fileOpts, head) !== undefined) {
       stats = await parseTrace(chunks, file, fileOpts, { event: (ev) => out.line(stringifyEvent(ev)), text: (line) => out.line(line), warn: onWarn, afterChunk: () => out.flushIfFull() });
     } else {
       stats = await parseTextParallel(chunks, file, fileOpts, { write: (d) => out.block(d), warn: onWarn }, { jobs });

@@ -25,7 +25,8 @@ import {
   type ReadEventsResult,
 } from '@mmio-tools/core';
 import { parseTextParallel } from './parallel.js';
-import { isSimpleInput, parseTrace, type Format, type ParseOptions } from './parse.js';
+import { isSimpleInput, parseTrace, pasteOf, type Format, type ParseOptions } from './parse.js';
+import { stripPrefix } from './paste.js';
 import { looksLikeMmiotrace } from './mmiotrace.js';
 import { parseQemuLine } from './qemu.js';
 
@@ -43,6 +44,8 @@ export interface InputOptions {
   all: boolean;
   /** Threads that parse a large text trace. */
   jobs: number;
+  /** Traces pasted into a mail or a review (ParseOptions.paste): true, false, or undefined to detect. */
+  paste?: boolean;
   /** Runs between input chunks: await the output's backpressure here. */
   afterChunk?: () => Promise<void> | void;
   /** The tool, for the warnings it prints (lines skipped, regions mmapped). */
@@ -82,8 +85,12 @@ function isNdjson(format: InputFormat, head: Buffer | undefined, final: boolean)
     if (line.length === 0) continue;
     if (line.startsWith('{')) return true;
     if (line.startsWith('#') || looksLikeMmiotrace(line)) return false;
+    // A trace line as it is, or pasted into a mail or a review (`> `, `+`, ` * ` in front of it).
+    const pasted = stripPrefix(line).trim();
+    if (pasted !== line && looksLikeMmiotrace(pasted)) return false;
     try {
       if (parseQemuLine(line, false) !== undefined) return false;
+      if (pasted !== line && pasted.length > 0 && parseQemuLine(pasted, false) !== undefined) return false;
     } catch {
       return false; // a known QEMU event, malformed: a trace
     }
@@ -147,13 +154,13 @@ export async function readInputs(paths: string[], onEvent: OnEvent, o: InputOpti
     }
     res.traces++;
     const format = (o.format === 'auto' ? 'auto' : o.format) as Format;
-    const po: ParseOptions = { format, all: o.all, strict: o.strict, lenient: o.skipInvalid };
+    const po: ParseOptions = { format, all: o.all, strict: o.strict, lenient: o.skipInvalid, paste: o.paste };
     const event = (ev: Ev) => {
       res.events++;
       onEvent(ev, undefined, ev.line as number, file);
     };
     let stats;
-    if (o.jobs <= 1 || isSimpleInput(format, head)) {
+    if (o.jobs <= 1 || isSimpleInput(format, head) || pasteOf(po, head) !== undefined) {
       stats = await parseTrace(chunks, file, po, { event: event as (ev: unknown) => void, warn: onWarn, afterChunk: o.afterChunk });
     } else {
       // The threads write NDJSON, read back here: the same events.
@@ -186,14 +193,15 @@ export function inputOptions<T>(y: Argv<T>): Argv<T> {
     .option('skip-invalid', { type: 'boolean', default: false, describe: 'skip invalid lines (malformed trace lines) with a warning instead of failing', group: GROUP })
     .option('lenient', { type: 'boolean', hidden: true, describe: 'the old name of --skip-invalid' })
     .option('all', { alias: 'a', type: 'boolean', default: false, describe: 'traces: also read every other QEMU event as {"type":"event"}', group: GROUP })
-    .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'threads that parse a large text trace (up to 16)', group: GROUP }) as unknown as Argv<T>;
+    .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'threads that parse a large text trace (up to 16)', group: GROUP })
+    .option('paste', { type: 'boolean', describe: 'traces: read a trace pasted into a mail or a review (prefixes stripped, quoted-printable decoded, wrapped lines joined); default: when its start looks so, with a note; --no-paste: never', group: GROUP }) as unknown as Argv<T>;
 }
 
 /** The input options from parsed arguments. */
 export function inputOptionsOf(args: Record<string, unknown>, tool: string, afterChunk?: () => Promise<void> | void): InputOptions {
   const jobs = args.jobs as number;
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError('--jobs: expected a whole number of threads, 1 or more');
-  return { format: args.format as InputFormat, strict: Boolean(args.strict), skipInvalid: Boolean(args.skipInvalid || args.lenient), all: Boolean(args.all), jobs: Math.min(jobs, 16), afterChunk, tool };
+  return { format: args.format as InputFormat, strict: Boolean(args.strict), skipInvalid: Boolean(args.skipInvalid || args.lenient), all: Boolean(args.all), jobs: Math.min(jobs, 16), afterChunk, tool, paste: args.paste as boolean | undefined };
 }
 
 

@@ -3,6 +3,7 @@ import { MalformedLine, SKIP, excerpt, type LineResult } from './common.js';
 import { MmiotraceParser, looksLikeMmiotrace } from './mmiotrace.js';
 import { accessEvent, accessLine, lineNote, parseQemuLine } from './qemu.js';
 import { decodeSimpleTrace, isSimpleTrace } from './simpletrace.js';
+import { PasteReader, WRAP_MIN, looksPasted, looksQuotedPrintable } from './paste.js';
 
 export const FORMATS = ['auto', 'qemu', 'mmiotrace', 'simple'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -17,6 +18,11 @@ export interface ParseOptions {
   lenient: boolean;
   /** Put this in every event's `file` (mmio-parse does when it reads more than one input). */
   file?: string;
+  /**
+   * Read the text as a trace pasted into a mail or a review (paste.ts): true
+   * (--paste), false (--no-paste), or undefined: when its start looks so, with a note.
+   */
+  paste?: boolean;
 }
 
 export interface ParseStats {
@@ -61,9 +67,69 @@ export async function parseTrace(input: AsyncIterable<Buffer>, file: string, opt
     return parseSimple(chunks, file, opts, sink, stats);
   }
   const onLine = textLineParser(file, opts, sink, stats, opts.format === 'qemu' ? undefined : new MmiotraceParser());
-  stats.lines = await forEachLine(chunks, onLine, sink.afterChunk?.bind(sink), onLine.long);
+  const paste = pasteOf(opts, head);
+  if (paste !== undefined) {
+    if (opts.paste === undefined) {
+      sink.warn(`${file}: read as a trace pasted into a mail or a review: quote, diff and comment prefixes stripped, ${paste.qp ? 'quoted-printable decoded, ' : ''}wrapped lines joined (--no-paste reads it as it is)`, `paste ${file}`);
+    }
+    // The paste's lines go to the general line parser, each numbered by its first input line.
+    const reader = new PasteReader(onLine, lineReads(opts), paste.qp);
+    stats.lines = await forEachLine(chunks, (line, n, cut) => reader.push(line, n, cut), sink.afterChunk?.bind(sink), (n) => reader.skip(() => onLine.long(n)));
+    reader.end();
+  } else {
+    stats.lines = await forEachLine(chunks, onLine, sink.afterChunk?.bind(sink), onLine.long);
+  }
   onLine.finish();
   return stats;
+}
+
+/** The first lines of an input's first chunk (the last, maybe partial, left out unless it is all there is). */
+function headLines(head: Buffer): string[] {
+  const lines = head.toString('utf8').replace(/^\ufeff/, '').split('\n');
+  if (lines.length > 1) lines.pop();
+  return lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+}
+
+/**
+ * How to read a text trace that starts with `head` as a paste (undefined: as it
+ * is): with --paste, quoted-printable or not as its start shows; with neither
+ * --paste nor --no-paste, when its start reads better so (looksPasted).
+ */
+export function pasteOf(opts: ParseOptions, head: Buffer | undefined): { qp: boolean } | undefined {
+  if (opts.paste === false || head === undefined) return opts.paste ? { qp: false } : undefined;
+  const lines = headLines(head);
+  if (opts.paste === true) return { qp: looksQuotedPrintable(lines) };
+  const seen = looksPasted(lines, lineReads(opts));
+  return seen.paste ? { qp: seen.qp } : undefined;
+}
+
+/** The most fields each mmiotrace line has (PCIDEV: with its driver): a line with more does not read as a paste's joined line. */
+const MMIOTRACE_FIELDS: Record<string, number> = { VERSION: 2, PCIDEV: 19, MAP: 8, UNMAP: 3, R: 8, W: 8, UNKNOWN: 6 };
+
+/**
+ * Does a line read as a line of a trace in this format (a known event, another QEMU
+ * event, an mmiotrace line with no field too many)? The paste reader's test of
+ * whether lines it joins make a line. A scratch mmiotrace parser: nothing is kept.
+ */
+export function lineReads(opts: ParseOptions): (line: string) => boolean | 'start' {
+  const scratch = new MmiotraceParser();
+  return (line) => {
+    const body = line.trim();
+    if (body.length === 0) return false;
+    try {
+      if (opts.format !== 'qemu' && looksLikeMmiotrace(body)) {
+        const toks = body.split(/[ \t]+/);
+        const most = MMIOTRACE_FIELDS[toks[0]!];
+        if (most !== undefined && toks.length > most) return 'start';
+        return scratch.parseLine(body) !== undefined;
+      }
+      if (opts.format !== 'mmiotrace') return parseQemuLine(body, false) !== undefined;
+    } catch (e) {
+      if (e instanceof MalformedLine) return 'start';
+      throw e;
+    }
+    return false;
+  };
 }
 
 /** Put the input's name in an event, when mmio-parse reads several (ParseOptions.file). */
@@ -85,6 +151,23 @@ export interface MmiotraceLines {
 
 /** The kernel's ftrace header line that counts what the ring buffer held and what was written to it. */
 const FTRACE_ENTRIES = /^#\s*entries-in-buffer\/entries-written:\s*(\d+)\/(\d+)/;
+
+/**
+ * Does `line` (unrecognised) continue the QEMU access line `before` it: would
+ * a mailer that wraps at WRAP_MIN columns or more have broken the line there,
+ * and do the two read as one access (`… size 2` and `name 'vbe'`)?
+ */
+function continues(before: string, line: string): boolean {
+  const sp = line.indexOf(' ');
+  if (before.length + 1 + (sp === -1 ? line.length : sp) <= WRAP_MIN) return false;
+  try {
+    const r = parseQemuLine(before.trimEnd() + ' ' + line, false);
+    return r != null && (r.type === 'read' || r.type === 'write');
+  } catch (e) {
+    if (e instanceof MalformedLine) return false;
+    throw e;
+  }
+}
 
 /** The handler of one line of a text trace, `long` for a line past MAX_LINE (not kept), and `finish` to call after the last line. */
 export interface TextLineParser {
@@ -117,6 +200,8 @@ export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink
    * is not a header but an unrecognised line like any other.
    */
   let header = top;
+  /** The line before, when it was a QEMU access: a line that continues it is not a line of its own (see continues). */
+  let access: string | undefined;
   /** An `event` (--all) held back for its continuation lines. */
   let pending: (MmioEvent & { type: 'event' }) | undefined;
   const flush = () => {
@@ -140,6 +225,7 @@ export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink
   const onLine = (line: string, lineNo: number, cut?: boolean) => {
     if (line.length === 0) {
       inQemuEvent = false;
+      access = undefined;
       return;
     }
     if (qemu && !cut) {
@@ -149,6 +235,7 @@ export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink
           flush();
           inQemuEvent = false;
           header = false;
+          access = line;
           stats.events++;
           text(json);
           return;
@@ -160,6 +247,7 @@ export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink
           flush();
           inQemuEvent = false;
           header = false;
+          access = line;
           stats.events++;
           sink.event(ev);
           return;
@@ -171,6 +259,7 @@ export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink
     const body = indented ? line.trimStart() : line;
     if (body.length === 0) {
       inQemuEvent = false;
+      access = undefined;
       return;
     }
     if (header && body.charCodeAt(0) === 35 /* # */) {
@@ -187,12 +276,15 @@ export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink
       return;
     }
     header = false;
+    const before = access;
+    access = undefined;
     let r: LineResult;
     let isQemu = false;
     try {
       if (mmio && looksLikeMmiotrace(body)) r = mmio.parseLine(body);
       else if (qemu) {
         r = parseQemuLine(body, opts.all);
+        if (r != null && (r.type === 'read' || r.type === 'write')) access = body;
         // Only another QEMU event may go on over lines: the ones read here print one line each.
         isQemu = r === SKIP || (r !== undefined && r.type === 'event');
         if (lineNote !== undefined) sink.warn(`${file}:${lineNo}: ${lineNote.message}`, lineNote.once);
@@ -209,6 +301,14 @@ export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink
       return;
     }
     if (r === undefined) {
+      if (before !== undefined && continues(before, body)) {
+        // A QEMU access line wrapped by a mailer: the line before was read without this part (its name, say).
+        const message = `line ${lineNo} continues the line before it (a trace wrapped by a mailer?), which was read without it; --paste reads the two as one line`;
+        if (!opts.lenient) throw new InputError(message, file, lineNo);
+        stats.malformed++;
+        sink.warn(`${file}:${lineNo}: ${message} (skipped)`);
+        return;
+      }
       if (indented && inQemuEvent) {
         // A continuation line of the QEMU event before it.
         if (pending !== undefined) pending.args += pending.args.length ? ' ' + body.trim() : body.trim();
