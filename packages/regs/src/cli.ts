@@ -1,6 +1,6 @@
 import { LineWriter, UsageError, cliParser, selectorOptions } from '@mmio-tools/core';
 import { inputOptions, readSelected } from '@mmio-tools/parse';
-import { Inventory, SORTS, sortRecords, textRows, type Sort } from './inventory.js';
+import { Inventory, SORTS, textRows, type RegRecord, type Sort } from './inventory.js';
 
 const TOOL = 'mmio-regs';
 
@@ -28,19 +28,21 @@ export async function main(argv: string[]): Promise<number> {
   const files = (args._ as (string | number)[]).map(String);
   await readSelected(files, args as Record<string, unknown>, TOOL, (ev) => void inv.add(ev));
   inv.end();
-  const recs = sortRecords(inv.records(), sort as Sort);
+  // The records are made one at a time, in the order asked for: no list of them all.
+  const order = inv.order(sort as Sort);
+  const recs: Iterable<RegRecord> = {
+    *[Symbol.iterator]() {
+      for (const i of order) yield inv.record(i);
+    },
+  };
   const out = new LineWriter(process.stdout);
   // Line by line, honouring the reader's pace: the table is never one string.
-  if (args.text) {
-    for (const row of textRows(recs)) {
-      out.line(row);
-      await out.flushIfFull();
-    }
-  } else {
-    for (const r of recs) {
-      out.line(JSON.stringify(r));
-      await out.flushIfFull();
-    }
+  const lines = args.text ? textRows(recs) : (function* () {
+    for (const r of recs) yield JSON.stringify(r);
+  })();
+  for (const l of lines) {
+    out.line(l);
+    await out.flushIfFull();
   }
   await out.flush();
   return 0;

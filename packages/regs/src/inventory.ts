@@ -7,6 +7,8 @@
  */
 import { oneLine } from '@mmio-tools/core';
 
+import { InputError } from '@mmio-tools/core';
+
 type Ev = Record<string, unknown>;
 
 export const KINDS = ['constant', 'read-only', 'write-only', 'latch', 'volatile', 'poll', 'counter', 'w1c'] as const;
@@ -75,213 +77,270 @@ export interface RegRecord {
 export const MAX_DISTINCT = 4096;
 /** Values listed per register and direction. */
 export const LISTED = 8;
+/**
+ * Registers an inventory holds at most. Each costs about 250 bytes (see `npm run bench`): the cap
+ * keeps a tool under about 1.5 GB, and past it the tool says so instead of running out of heap.
+ */
+export const MAX_REGISTERS = 1 << 22;
 
-class Values {
-  set: Set<string> | undefined = new Set();
-  distinct = 0;
-  listed: string[] = [];
-  add(v: string): void {
-    if (!this.set) return;
-    if (this.set.has(v)) return;
-    this.distinct++;
-    if (this.listed.length < LISTED) this.listed.push(v);
-    if (this.set.size >= MAX_DISTINCT) this.set = undefined;
-    else this.set.add(v);
-  }
-  info(): ValuesInfo {
-    return this.set ? { distinct: this.distinct, values: this.listed } : { distinct: this.distinct, capped: true, values: this.listed };
-  }
+/** What the kind rules look at: the facts gathered from one register's accesses (and its device's, for poll). */
+export interface KindFacts {
+  reads: number;
+  writes: number;
+  /** Distinct values read. */
+  readDistinct: number;
+  /** A read came after a write. */
+  readAfterWrite: boolean;
+  /** A read after a write returned something else than the last write. */
+  latchBroken: boolean;
+  volatile: boolean;
+  pollRuns: number;
+  /** Steps up between reads (2 is enough to know). */
+  increases: number;
+  counterBroken: boolean;
+  w1cYes: boolean;
+  w1cNo: boolean;
 }
 
-/** The state of one register while the trace is read. */
-export class RegState {
-  reads = 0;
-  writes = 0;
-  first: Place = {};
-  last: Place = {};
-  readValues = new Values();
-  writtenValues = new Values();
-  lastWritten?: string;
-  lastRead?: string;
-  reg?: string;
-  fields?: Record<string, unknown>;
-  // latch / volatile
-  readsAfterWrite = 0;
-  latchBroken = false;
-  volatile = false;
-  /** A write came after the last read. */
-  writeSinceRead = false;
-  // counter
-  prevRead?: bigint;
-  increases = 0;
-  counterBroken = false;
-  // w1c: the read before a write, and the write, waiting for the next read
-  pendingR0?: bigint;
-  pendingW?: bigint;
-  w1cYes = 0;
-  w1cNo = 0;
-  // poll
-  pollRuns = 0;
-  poll?: PollInfo;
+/** The kinds of a register from its facts (the rules of the README's table): shared by mmio-regs, mmio-report and mmio-model. */
+export function classify(f: KindFacts): Kind[] {
+  const k: Kind[] = [];
+  if (f.reads > 0 && f.writes === 0) k.push(f.readDistinct === 1 ? 'constant' : 'read-only');
+  if (f.writes > 0 && f.reads === 0) k.push('write-only');
+  if (f.readAfterWrite && !f.latchBroken) k.push('latch');
+  if (f.volatile) k.push('volatile');
+  if (f.pollRuns > 0) k.push('poll');
+  if (f.reads >= 3 && f.increases >= 2 && !f.counterBroken) k.push('counter');
+  if (f.w1cYes && !f.w1cNo) k.push('w1c');
+  return k;
+}
 
-  constructor(
-    readonly key: string,
-    readonly where: Pick<RegRecord, 'dev' | 'region' | 'name' | 'mr' | 'offset' | 'addr' | 'width'>,
-    /** Bits in the register. */
-    readonly bits: bigint,
-    /** The order of first access. */
-    readonly order: number,
-  ) {}
+/** Values past a register's first, once it has a second. */
+interface MoreValues {
+  set: Set<string> | undefined;
+  distinct: number;
+  listed: string[];
+}
 
-  access(ev: Ev, place: Place): void {
-    const value = ev.value as string;
-    if (this.reads + this.writes === 0) this.first = place;
-    this.last = place;
-    if (typeof ev.reg === 'string') this.reg = ev.reg;
-    if (ev.fields !== undefined) this.fields = ev.fields as Record<string, unknown>;
-    const n = BigInt(value);
-    const repeat = typeof ev.repeat === 'number' ? ev.repeat : 1;
-    if (ev.type === 'write') {
-      this.writes += repeat;
-      this.writtenValues.add(value);
-      this.lastWritten = value;
-      this.writeSinceRead = true;
-      this.prevRead = undefined; // a counter is followed between writes only
-      if (this.lastRead !== undefined) this.pendingR0 = BigInt(this.lastRead);
-      this.pendingW = n;
-      return;
-    }
-    this.reads += repeat;
-    this.readValues.add(value);
-    if (this.lastWritten !== undefined) {
-      this.readsAfterWrite++;
-      if (value !== this.lastWritten) {
-        this.latchBroken = true;
-        if (this.writeSinceRead) this.volatile = true;
-      }
-    }
-    if (!this.writeSinceRead && this.lastRead !== undefined && value !== this.lastRead) this.volatile = true;
-    // counter: steps between reads with no write between, modulo the register's width
-    if (this.prevRead !== undefined) {
-      const step = (n - this.prevRead) & ((1n << this.bits) - 1n);
-      if (step !== 0n) {
-        if (step < 1n << (this.bits - 1n)) this.increases++;
-        else this.counterBroken = true;
-      }
-    }
-    this.prevRead = n;
-    // w1c: a write of bits that were set, then this read
-    if (this.pendingW !== undefined && this.pendingR0 !== undefined) {
-      const hit = this.pendingW & this.pendingR0;
-      if (hit !== 0n) {
-        if ((n & hit) === 0n && (n & ~this.pendingW) === (this.pendingR0 & ~this.pendingW)) this.w1cYes++;
-        else if ((n & hit) !== 0n) this.w1cNo++;
-      }
-    }
-    this.pendingW = undefined;
-    this.pendingR0 = undefined;
-    this.lastRead = value;
-    this.writeSinceRead = false;
-  }
+/** Where a register is, as the record says it: what its events share (a group) and its offset or address. */
+export type Where = Pick<RegRecord, 'dev' | 'region' | 'name' | 'mr' | 'offset' | 'addr' | 'width'>;
 
-  kinds(): Kind[] {
-    const k: Kind[] = [];
-    if (this.reads > 0 && this.writes === 0) k.push(this.readValues.distinct === 1 ? 'constant' : 'read-only');
-    if (this.writes > 0 && this.reads === 0) k.push('write-only');
-    if (this.readsAfterWrite > 0 && !this.latchBroken) k.push('latch');
-    if (this.volatile) k.push('volatile');
-    if (this.pollRuns > 0) k.push('poll');
-    if (this.reads >= 3 && this.increases >= 2 && !this.counterBroken) k.push('counter');
-    if (this.w1cYes > 0 && this.w1cNo === 0) k.push('w1c');
-    return k;
-  }
-
-  record(): RegRecord {
-    // Where first (in the canonical order), then the counts; optional fields after.
-    const out = { type: 'reg' } as RegRecord;
-    for (const k of ['dev', 'region', 'name', 'mr', 'offset', 'addr', 'width'] as const) if (this.where[k] !== undefined) (out as unknown as Ev)[k] = this.where[k];
-    Object.assign(out, { reads: this.reads, writes: this.writes, first: this.first, last: this.last, written: this.writtenValues.info(), read: this.readValues.info() });
-    if (this.lastWritten !== undefined) out.lastWritten = this.lastWritten;
-    if (this.lastRead !== undefined) out.lastRead = this.lastRead;
-    if (this.reg !== undefined) out.reg = this.reg;
-    if (this.fields !== undefined) out.fields = this.fields;
-    out.kind = this.kinds();
-    if (this.poll) out.poll = this.poll;
-    return out;
-  }
+/** Registers that share a device (or memory region name), region and width. */
+interface Group {
+  dev?: string;
+  region?: number;
+  name?: string;
+  mr?: string;
+  width: number;
+  /** By offset (or address): the register's index. */
+  regs: Map<string, number>;
+  /** The key of the device whose accesses make poll runs. */
+  runKey: string;
+  /** The register's width in bits, and masks for the counter rule. */
+  mask: bigint;
+  half: bigint;
+  byOffset: boolean;
+  /** Its index in groupList. */
+  idx: number;
 }
 
 /** A run of reads of one register by one device, being read. */
 interface Run {
-  reg: RegState;
+  reg: number;
   count: number;
   from: Place;
   firstValue: string;
   lastValue: string;
 }
 
-/** The key of the register an access hits, and where it is; undefined for other events. */
-export function registerOf(ev: Ev): { key: string; dev: string; where: RegState['where'] } | undefined {
-  if (ev.type !== 'read' && ev.type !== 'write') return undefined;
-  const width = ev.width as number;
-  if (ev.offset !== undefined) {
-    const dev = (ev.dev as string | undefined) ?? '';
-    const where: RegState['where'] = { width };
-    if (ev.dev !== undefined) where.dev = ev.dev as string;
-    if (ev.region !== undefined) where.region = ev.region as number;
-    where.offset = ev.offset as string;
-    return { key: `${dev}\u0000${ev.region ?? ''}\u0000${ev.offset}\u0000${width}`, dev: 'd' + dev, where };
+// Flags of a register.
+const WRITE_SINCE_READ = 1;
+const READ_AFTER_WRITE = 2;
+const LATCH_BROKEN = 4;
+const VOLATILE = 8;
+const COUNTER_BROKEN = 16;
+const W1C_YES = 32;
+const W1C_NO = 64;
+
+/** A column of numbers that grows. */
+class Column<T extends Float64Array | Uint32Array | Uint8Array> {
+  constructor(public a: T) {}
+  grow(n: number): void {
+    if (n <= this.a.length) return;
+    const next = new (this.a.constructor as new (n: number) => T)(Math.max(n, Math.ceil(this.a.length * 1.5), 1024));
+    next.set(this.a);
+    if (next instanceof Float64Array && this.a.length < next.length) next.fill(NaN, this.a.length);
+    this.a = next;
   }
-  if (ev.addr !== undefined) {
-    const who = (ev.name as string | undefined) ?? (ev.mr as string | undefined) ?? (ev.dev as string | undefined) ?? '';
-    const where: RegState['where'] = { width };
-    if (ev.dev !== undefined) where.dev = ev.dev as string;
-    if (ev.name !== undefined) where.name = ev.name as string;
-    else if (ev.mr !== undefined) where.mr = ev.mr as string;
-    where.addr = ev.addr as string;
-    return { key: `\u0001${who}\u0000${ev.addr}\u0000${width}`, dev: 'n' + who, where };
-  }
-  return undefined;
 }
 
-/** Build the inventory of a trace, event by event. */
+/**
+ * Build the inventory of a trace, event by event. The state of every register is kept in
+ * columns (typed arrays and arrays of strings, one slot per register), not in an object per
+ * register: about 250 bytes each, so millions of registers fit (MAX_REGISTERS).
+ */
 export class Inventory {
-  readonly regs = new Map<string, RegState>();
+  private groups = new Map<string, Group>();
+  private groupOf = new Column(new Uint32Array(0));
+  private groupList: Group[] = [];
+  /** The register's offset (or address) text. */
+  private place: string[] = [];
+  private readsC = new Column(new Float64Array(0));
+  private writesC = new Column(new Float64Array(0));
+  private firstLine = new Column(new Float64Array(0));
+  private firstT = new Column(new Float64Array(0));
+  private lastLine = new Column(new Float64Array(0));
+  private lastT = new Column(new Float64Array(0));
+  private flags = new Column(new Uint8Array(0));
+  private increases = new Column(new Uint8Array(0));
+  private lastRead: (string | undefined)[] = [];
+  private lastWritten: (string | undefined)[] = [];
+  private firstRead: (string | undefined)[] = [];
+  private firstWritten: (string | undefined)[] = [];
+  private moreRead = new Map<number, MoreValues>();
+  private moreWritten = new Map<number, MoreValues>();
+  /** Only when events name their file: the file of the first and last access. */
+  private firstFile?: (string | undefined)[];
+  private lastFile?: (string | undefined)[];
+  /** Only when events are annotated. */
+  private regName?: (string | undefined)[];
+  private fieldsOf?: (Record<string, unknown> | undefined)[];
+  /** A device other than its group's (memory-region events of one name from several devices). */
+  private devOf = new Map<number, string>();
+  private polls = new Map<number, PollInfo>();
   /** The poll run of each device. */
   private runs = new Map<string, Run>();
+  /** Registers so far. */
+  size = 0;
 
-  /** Feed one event (any type; only accesses count). Returns the register's state, if an access. */
-  add(ev: Ev): RegState | undefined {
-    const at = registerOf(ev);
-    if (!at) return undefined;
-    const place: Place = {};
-    if (typeof ev.line === 'number') place.line = ev.line;
-    if (typeof ev.file === 'string') place.file = ev.file;
-    if (typeof ev.t === 'number') place.t = ev.t;
-    let s = this.regs.get(at.key);
-    if (!s) {
-      s = new RegState(at.key, at.where, BigInt(at.where.width * 8), this.regs.size);
-      this.regs.set(at.key, s);
+  /** Feed one event (any type; only accesses count). Returns the register's index (in order of first access), -1 for other events. */
+  add(ev: Ev): number {
+    if (ev.type !== 'read' && ev.type !== 'write') return -1;
+    const width = ev.width as number;
+    let gkey: string;
+    let place: string;
+    const byOffset = ev.offset !== undefined;
+    if (byOffset) {
+      gkey = `${(ev.dev as string | undefined) ?? ''}\u0000${ev.region ?? ''}\u0000${width}`;
+      place = ev.offset as string;
+    } else if (ev.addr !== undefined) {
+      gkey = `\u0001${(ev.name as string | undefined) ?? (ev.mr as string | undefined) ?? (ev.dev as string | undefined) ?? ''}\u0000${width}`;
+      place = ev.addr as string;
+    } else return -1;
+    let g = this.groups.get(gkey);
+    if (!g) {
+      const bits = BigInt(width * 8);
+      g = { width, regs: new Map(), runKey: '', mask: (1n << bits) - 1n, half: 1n << (bits - 1n), byOffset, idx: this.groupList.length };
+      if (ev.dev !== undefined) g.dev = ev.dev as string;
+      if (byOffset) {
+        if (ev.region !== undefined) g.region = ev.region as number;
+        g.runKey = 'd' + ((ev.dev as string | undefined) ?? '');
+      } else {
+        if (ev.name !== undefined) g.name = ev.name as string;
+        else if (ev.mr !== undefined) g.mr = ev.mr as string;
+        g.runKey = 'n' + ((ev.name as string | undefined) ?? (ev.mr as string | undefined) ?? (ev.dev as string | undefined) ?? '');
+      }
+      this.groups.set(gkey, g);
+      this.groupList.push(g);
     }
-    const run = this.runs.get(at.dev);
-    if (run && run.reg === s && ev.type === 'read') {
-      run.count += typeof ev.repeat === 'number' ? ev.repeat : 1;
-      run.lastValue = ev.value as string;
+    let i = g.regs.get(place);
+    if (i === undefined) {
+      i = this.size;
+      if (i >= MAX_REGISTERS) throw new InputError(`more than ${MAX_REGISTERS} registers (${MAX_REGISTERS.toLocaleString('en-US')}), the most an inventory holds; choose fewer with the selectors (--dev, --region, --offset, --name)`, ev.file as string | undefined, ev.line as number | undefined);
+      this.size++;
+      g.regs.set(place, i);
+      for (const c of [this.groupOf, this.readsC, this.writesC, this.firstLine, this.firstT, this.lastLine, this.lastT, this.flags, this.increases]) c.grow(i + 1);
+      this.groupOf.a[i] = g.idx;
+      this.readsC.a[i] = 0;
+      this.writesC.a[i] = 0;
+      this.place.push(place);
+      this.lastRead.push(undefined);
+      this.lastWritten.push(undefined);
+      this.firstRead.push(undefined);
+      this.firstWritten.push(undefined);
+      if (!byOffset && ev.dev !== g.dev) this.devOf.set(i, ev.dev as string);
+    }
+    const line = typeof ev.line === 'number' ? ev.line : NaN;
+    const t = typeof ev.t === 'number' ? ev.t : NaN;
+    const file = typeof ev.file === 'string' ? ev.file : undefined;
+    const value = ev.value as string;
+    const repeat = typeof ev.repeat === 'number' ? ev.repeat : 1;
+    // The poll run of the device.
+    const run = this.runs.get(g.runKey);
+    if (run && run.reg === i && ev.type === 'read') {
+      run.count += repeat;
+      run.lastValue = value;
     } else {
-      if (run) this.close(run, endOf(ev, place));
-      if (ev.type === 'read') this.runs.set(at.dev, { reg: s, count: typeof ev.repeat === 'number' ? ev.repeat : 1, from: place, firstValue: ev.value as string, lastValue: ev.value as string });
-      else this.runs.delete(at.dev);
+      if (run) this.close(run, endOf(ev, placeOf(line, t, file)));
+      if (ev.type === 'read') this.runs.set(g.runKey, { reg: i, count: repeat, from: placeOf(line, t, file), firstValue: value, lastValue: value });
+      else this.runs.delete(g.runKey);
     }
-    s.access(ev, place);
-    return s;
+    this.access(i, g, ev, value, repeat, line, t, file);
+    return i;
+  }
+
+  private access(i: number, g: Group, ev: Ev, value: string, repeat: number, line: number, t: number, file: string | undefined): void {
+    if (this.readsC.a[i]! + this.writesC.a[i]! === 0) {
+      this.firstLine.a[i] = line;
+      this.firstT.a[i] = t;
+      if (file !== undefined || this.firstFile) (this.firstFile ??= [])[i] = file;
+    }
+    this.lastLine.a[i] = line;
+    this.lastT.a[i] = t;
+    if (file !== undefined || this.lastFile) (this.lastFile ??= [])[i] = file;
+    if (typeof ev.reg === 'string') (this.regName ??= [])[i] = ev.reg;
+    if (ev.fields !== undefined) (this.fieldsOf ??= [])[i] = ev.fields as Record<string, unknown>;
+    let f = this.flags.a[i]!;
+    if (ev.type === 'write') {
+      this.writesC.a[i] = this.writesC.a[i]! + repeat;
+      addValue(this.firstWritten, this.moreWritten, i, value);
+      this.lastWritten[i] = value;
+      this.flags.a[i] = f | WRITE_SINCE_READ;
+      return;
+    }
+    this.readsC.a[i] = this.readsC.a[i]! + repeat;
+    addValue(this.firstRead, this.moreRead, i, value);
+    const lastWritten = this.lastWritten[i];
+    const lastRead = this.lastRead[i];
+    const sinceWrite = (f & WRITE_SINCE_READ) !== 0;
+    if (lastWritten !== undefined) {
+      f |= READ_AFTER_WRITE;
+      if (value !== lastWritten) {
+        f |= LATCH_BROKEN;
+        if (sinceWrite) f |= VOLATILE;
+      }
+    }
+    if (!sinceWrite && lastRead !== undefined && value !== lastRead) f |= VOLATILE;
+    if (lastRead !== undefined) {
+      const n = BigInt(value);
+      if (!sinceWrite) {
+        // counter: steps between reads with no write between, modulo the register's width
+        const step = (n - BigInt(lastRead)) & g.mask;
+        if (step !== 0n) {
+          if (step >= g.half) f |= COUNTER_BROKEN;
+          else if (this.increases.a[i]! < 2) this.increases.a[i] = this.increases.a[i]! + 1;
+        }
+      } else if (lastWritten !== undefined) {
+        // w1c: the read before the write(s), the last write, and this read
+        const w = BigInt(lastWritten);
+        const r0 = BigInt(lastRead);
+        const hit = w & r0;
+        if (hit !== 0n) {
+          if ((n & hit) === 0n && (n & ~w) === (r0 & ~w)) f |= W1C_YES;
+          else if ((n & hit) !== 0n) f |= W1C_NO;
+        }
+      }
+    }
+    this.lastRead[i] = value;
+    this.flags.a[i] = f & ~WRITE_SINCE_READ;
   }
 
   private close(run: Run, ended: PollEnd): void {
     if (run.count < 3) return;
-    const s = run.reg;
-    s.pollRuns++;
-    if (!s.poll || run.count > s.poll.longest) s.poll = { runs: s.pollRuns, longest: run.count, from: run.from, values: [run.firstValue, run.lastValue], ended };
-    s.poll.runs = s.pollRuns;
+    const old = this.polls.get(run.reg);
+    const runs = (old?.runs ?? 0) + 1;
+    if (!old || run.count > old.longest) this.polls.set(run.reg, { runs, longest: run.count, from: run.from, values: [run.firstValue, run.lastValue], ended });
+    else old.runs = runs;
   }
 
   /** End of the trace: close the open poll runs. */
@@ -290,10 +349,162 @@ export class Inventory {
     this.runs.clear();
   }
 
-  /** The records, in order of first access (call end() first). */
-  records(): RegRecord[] {
-    return [...this.regs.values()].map((s) => s.record());
+  /** Where register i is. */
+  where(i: number): Where {
+    const g = this.groupList[this.groupOf.a[i]!]!;
+    // In the record's order: dev, region, name, mr, offset, addr, width.
+    const w = {} as Where;
+    const dev = g.byOffset ? g.dev : this.devOf.has(i) ? this.devOf.get(i) : g.dev;
+    if (dev !== undefined) w.dev = dev;
+    if (g.region !== undefined) w.region = g.region;
+    if (g.name !== undefined) w.name = g.name;
+    if (g.mr !== undefined) w.mr = g.mr;
+    if (g.byOffset) w.offset = this.place[i];
+    else w.addr = this.place[i];
+    w.width = g.width;
+    return w;
   }
+
+  /** The width (bytes) of register i. */
+  widthOf(i: number): number {
+    return this.groupList[this.groupOf.a[i]!]!.width;
+  }
+
+  /** The offset or address of register i. */
+  placeOf(i: number): string {
+    return this.place[i]!;
+  }
+
+  reads(i: number): number {
+    return this.readsC.a[i]!;
+  }
+
+  writes(i: number): number {
+    return this.writesC.a[i]!;
+  }
+
+  /** Distinct values read and written. */
+  distinct(i: number): [number, number] {
+    return [this.moreRead.get(i)?.distinct ?? (this.firstRead[i] === undefined ? 0 : 1), this.moreWritten.get(i)?.distinct ?? (this.firstWritten[i] === undefined ? 0 : 1)];
+  }
+
+  /** The facts the kind rules look at. */
+  facts(i: number): KindFacts {
+    const f = this.flags.a[i]!;
+    return {
+      reads: this.readsC.a[i]!,
+      writes: this.writesC.a[i]!,
+      readDistinct: this.distinct(i)[0],
+      readAfterWrite: (f & READ_AFTER_WRITE) !== 0,
+      latchBroken: (f & LATCH_BROKEN) !== 0,
+      volatile: (f & VOLATILE) !== 0,
+      pollRuns: this.polls.get(i)?.runs ?? 0,
+      increases: this.increases.a[i]!,
+      counterBroken: (f & COUNTER_BROKEN) !== 0,
+      w1cYes: (f & W1C_YES) !== 0,
+      w1cNo: (f & W1C_NO) !== 0,
+    };
+  }
+
+  /** The record of register i (call end() first). */
+  record(i: number): RegRecord {
+    // Where first (in the canonical order), then the counts; optional fields after.
+    const out = { type: 'reg', ...this.where(i) } as RegRecord;
+    out.reads = this.readsC.a[i]!;
+    out.writes = this.writesC.a[i]!;
+    out.first = placeOf(this.firstLine.a[i]!, this.firstT.a[i]!, this.firstFile?.[i]);
+    out.last = placeOf(this.lastLine.a[i]!, this.lastT.a[i]!, this.lastFile?.[i]);
+    out.written = valuesInfo(this.firstWritten[i], this.moreWritten.get(i));
+    out.read = valuesInfo(this.firstRead[i], this.moreRead.get(i));
+    if (this.lastWritten[i] !== undefined) out.lastWritten = this.lastWritten[i];
+    if (this.lastRead[i] !== undefined) out.lastRead = this.lastRead[i];
+    const reg = this.regName?.[i];
+    if (reg !== undefined) out.reg = reg;
+    const fields = this.fieldsOf?.[i];
+    if (fields !== undefined) out.fields = fields;
+    out.kind = classify(this.facts(i));
+    const poll = this.polls.get(i);
+    if (poll) out.poll = poll;
+    return out;
+  }
+
+  /** The records, in order of first access (call end() first): for small inventories; tools go through record(i). */
+  records(): RegRecord[] {
+    const out: RegRecord[] = [];
+    for (let i = 0; i < this.size; i++) out.push(this.record(i));
+    return out;
+  }
+
+  /** Register indices in an order (see sortRecords), without making the records. */
+  order(by: Sort): Uint32Array {
+    const idx = new Uint32Array(this.size);
+    for (let i = 0; i < idx.length; i++) idx[i] = i;
+    if (by === 'first') return idx;
+    const key = new Float64Array(this.size);
+    const r = this.readsC.a;
+    const w = this.writesC.a;
+    if (by === 'offset') {
+      // By place: device (or name) and region, offset (as a number), width; the text of each group made once.
+      const gtext = this.groupList.map((g) => prefixText(g.dev ?? g.name ?? g.mr, g.region));
+      const gof = this.groupOf.a;
+      const prefix = (i: number) => (this.devOf.has(i) ? prefixText(this.devOf.get(i), undefined) : gtext[gof[i]!]!);
+      const hex = (i: number) => this.place[i]!.slice(2).replace(/^0+/, '');
+      return Uint32Array.from([...idx].sort((a, b) => {
+        const pa = prefix(a);
+        const pb = prefix(b);
+        if (pa !== pb) return pa < pb ? -1 : 1;
+        const ha = hex(a);
+        const hb = hex(b);
+        if (ha.length !== hb.length) return ha.length - hb.length;
+        if (ha !== hb) return ha < hb ? -1 : 1;
+        return this.groupList[gof[a]!]!.width - this.groupList[gof[b]!]!.width || a - b;
+      }));
+    }
+    for (let i = 0; i < this.size; i++) {
+      if (by === 'accesses') key[i] = r[i]! + w[i]!;
+      else if (by === 'reads') key[i] = r[i]!;
+      else if (by === 'writes') key[i] = w[i]!;
+      else {
+        const [dr, dw] = this.distinct(i);
+        key[i] = dr + dw;
+      }
+    }
+    // Most first; ties in order of first access (a stable sort).
+    return Uint32Array.from([...idx].sort((a, b) => key[b]! - key[a]! || a - b));
+  }
+}
+
+function addValue(first: (string | undefined)[], more: Map<number, MoreValues>, i: number, value: string): void {
+  const v0 = first[i];
+  if (v0 === undefined) {
+    first[i] = value;
+    return;
+  }
+  if (value === v0) return;
+  let m = more.get(i);
+  if (!m) more.set(i, (m = { set: new Set([v0]), distinct: 1, listed: [v0] }));
+  if (!m.set || m.set.has(value)) return;
+  m.distinct++;
+  if (m.listed.length < LISTED) m.listed.push(value);
+  if (m.set.size >= MAX_DISTINCT) m.set = undefined;
+  else m.set.add(value);
+}
+
+function valuesInfo(first: string | undefined, more: MoreValues | undefined): ValuesInfo {
+  if (more) return more.set ? { distinct: more.distinct, values: more.listed } : { distinct: more.distinct, capped: true, values: more.listed };
+  return first === undefined ? { distinct: 0, values: [] } : { distinct: 1, values: [first] };
+}
+
+function placeOf(line: number, t: number, file: string | undefined): Place {
+  const p: Place = {};
+  if (!Number.isNaN(line)) p.line = line;
+  if (file !== undefined) p.file = file;
+  if (!Number.isNaN(t)) p.t = t;
+  return p;
+}
+
+function prefixText(who: string | undefined, region: number | undefined): string {
+  return `${who ?? ''}\u0000${String(region ?? '').padStart(2, '0')}`;
 }
 
 function endOf(ev: Ev, place: Place): PollEnd {
@@ -339,7 +550,7 @@ export function textTable(recs: RegRecord[]): string {
 }
 
 /** The lines of the text table (the header first), one at a time: nothing holds the whole table. */
-export function* textRows(recs: RegRecord[]): Generator<string> {
+export function* textRows(recs: Iterable<RegRecord>): Generator<string> {
   const cells = (r: RegRecord): string[] => [
     r.dev ?? r.name ?? r.mr ?? '-',
     r.region === undefined ? '-' : String(r.region),

@@ -1,8 +1,8 @@
-import { writeFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { UsageError, cliParser, inputName, selectorOptions, writeAtomic } from '@mmio-tools/core';
 import { inputOptions, readSelected } from '@mmio-tools/parse';
 import { ReportBuilder } from './report.js';
-import { page } from './page.js';
+import { pageChunks } from './page.js';
 
 const TOOL = 'mmio-report';
 
@@ -29,7 +29,32 @@ export async function main(argv: string[]): Promise<number> {
   if (args.output === '-') throw new UsageError('-o -: the report is a file; give its name');
   const builder = new ReportBuilder((args.title as string | undefined) ?? (files.length ? files.map(inputName).join(', ') : 'stdin'));
   await readSelected(files, args as Record<string, unknown>, TOOL, (ev) => builder.add(ev));
-  const html = page(builder.finish());
-  await writeAtomic(args.output, (target) => writeFile(target, html), files.filter((f) => f !== '-'));
+  await writeAtomic(args.output, (target) => writePage(builder, target), files.filter((f) => f !== '-'));
   return 0;
+}
+
+/**
+ * The page, written as it is made, a MiB at a time: it is never one string (a page of a million
+ * registers is hundreds of MB). Long work gives way every 50 ms, so that SIGINT and SIGTERM act at once.
+ */
+async function writePage(builder: ReportBuilder, target: string): Promise<void> {
+  const fh = await open(target, 'w');
+  try {
+    let buf = '';
+    let since = Date.now();
+    for (const chunk of pageChunks(builder.stream())) {
+      buf += chunk;
+      if (buf.length >= 1 << 20) {
+        await fh.write(buf);
+        buf = '';
+      }
+      if (Date.now() - since >= 50) {
+        await new Promise((resolve) => setImmediate(resolve));
+        since = Date.now();
+      }
+    }
+    await fh.write(buf);
+  } finally {
+    await fh.close();
+  }
 }

@@ -5,7 +5,7 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { ReportData } from './report.js';
+import type { ReportData, ReportStream } from './report.js';
 
 /** uPlot's script and style: copied beside the bundle at build time (dist/assets), else from node_modules. */
 function asset(name: string): string {
@@ -21,7 +21,55 @@ function scriptJson(data: unknown): string {
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
+/** Where the data goes in the template. */
+const DATA_MARK = '\u0000data\u0000';
+
+/** The whole page as one string: for small data (tests); the tool writes pageChunks. */
 export function page(data: ReportData): string {
+  return [...pageChunks({ ...data, histories: Object.entries(data.histories).map(([k, h]) => [Number(k), h]) })].join('');
+}
+
+/** The page in pieces, its data written part by part (no piece holds all registers): join them, or write them as they come. */
+export function* pageChunks(st: ReportStream): Generator<string> {
+  const html = template(st);
+  const at = html.indexOf(DATA_MARK);
+  yield html.slice(0, at);
+  const { regions, regs, histories, ...head } = st;
+  const json = JSON.stringify(head);
+  yield scriptJson(head).slice(0, -1) + (json.length > 2 ? ',' : '');
+  yield* list('regions', regions, ',');
+  yield* list('regs', regs, ',');
+  yield '"histories":{';
+  let first = true;
+  let part = '';
+  for (const [id, h] of histories) {
+    part += (first ? '' : ',') + `"${id}":` + scriptJson(h);
+    first = false;
+    if (part.length >= 1 << 16) {
+      yield part;
+      part = '';
+    }
+  }
+  yield part + '}}';
+  yield html.slice(at + DATA_MARK.length);
+}
+
+/** `"name":[…]` from the items, in pieces of about 64 KiB. */
+function* list(name: string, items: Iterable<unknown>, after: string): Generator<string> {
+  let part = `"${name}":[`;
+  let first = true;
+  for (const it of items) {
+    part += (first ? '' : ',') + scriptJson(it);
+    first = false;
+    if (part.length >= 1 << 16) {
+      yield part;
+      part = '';
+    }
+  }
+  yield part + ']' + after;
+}
+
+function template(data: { title: string }): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -51,7 +99,7 @@ ${STYLE}</style>
     <th data-k="6">distinct read</th><th data-k="7">distinct written</th><th data-k="8">last read</th><th data-k="9">last written</th><th data-k="10">kind</th><th data-k="1">region</th>
   </tr></thead><tbody id="rows"></tbody></table></div>
 </section>
-<script type="application/json" id="data">${scriptJson(data)}</script>
+<script type="application/json" id="data">${DATA_MARK}</script>
 <script>${asset('uPlot.iife.min.js')}</script>
 <script>${CLIENT}</script>
 </body>

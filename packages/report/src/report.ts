@@ -6,9 +6,17 @@
  * (capped per register and in all). Nothing holds every event.
  */
 import { fieldsText } from '@mmio-tools/core';
-import { Inventory, type RegRecord, type RegState } from '@mmio-tools/regs';
+import { Inventory, classify } from '@mmio-tools/regs';
 
 type Ev = Record<string, unknown>;
+
+/** Texts from the input (marks, decoded values, names) go into the page cut to this many characters, with a note. */
+export const MAX_TEXT = 256;
+
+/** A text cut to `max` characters, saying how many more it had. */
+export function cutText(s: string, max = MAX_TEXT): string {
+  return s.length <= max ? s : `${s.slice(0, max)}… (${s.length - max} more characters)`;
+}
 
 /** Time bins of the heatmap. */
 export const BINS = 1024;
@@ -23,7 +31,7 @@ export const TIMELINE_MAX = 5000;
 /** One point of a register's history: access index, value (hex), 1 for a write, how many identical reads it folds, the decoded text. */
 export type Point = [number, string, 0 | 1, number, string?];
 
-interface Hist {
+export interface Hist {
   points: Point[];
   cut: boolean;
 }
@@ -61,6 +69,13 @@ export interface RegionData {
   cells: [number, number, number, number][];
 }
 
+/** The page's data as it is written: the big parts one at a time. */
+export interface ReportStream extends Omit<ReportData, 'regions' | 'regs' | 'histories'> {
+  regions: Iterable<RegionData>;
+  regs: Iterable<CompactReg>;
+  histories: Iterable<[number, Hist]>;
+}
+
 /** A register in the page: id, region index, place, width, reads, writes, distinct read/written, last read/written, kinds (indices into kinds), name, poll longest, first line. */
 export type CompactReg = [number, number, string, number, number, number, number, number, string, string, number[], string, number, number];
 
@@ -71,13 +86,17 @@ export class ReportBuilder {
   events = 0;
   accesses = 0;
   private binWidth = 1;
-  /** Per register state: its region key. */
-  private regionOf = new Map<RegState, string>();
-  private regionOrder = new Map<string, number>();
-  /** Per region: cell key (register order * BINS + bin) → [reads, writes]. */
-  private cells = new Map<string, Map<number, [number, number]>>();
+  /** Per register: its region's index. */
+  private regionOf: number[] = [];
+  private regionIndex = new Map<string, number>();
+  private regionNames: string[] = [];
+  /** Heatmap cells: ((register * BINS + bin) * 2 + 1 for writes) → accesses. */
+  private cells = new Map<number, number>();
   private binT: (number | null)[] = new Array<number | null>(BINS).fill(null);
-  private hist = new Map<RegState, Hist>();
+  /** Histories of the registers that have points; the others were cut (cutReg) or not accessed. */
+  private hist = new Map<number, Hist>();
+  /** Registers cut before their first point, one bit each. */
+  private cutRegs = new Uint8Array(0);
   private histPoints = 0;
   private histCut = 0;
   private timeline: TimelineItem[] = [];
@@ -89,7 +108,7 @@ export class ReportBuilder {
     this.events++;
     const s = this.inv.add(ev);
     const x = this.accesses;
-    if (!s) {
+    if (s < 0) {
       if (ev.type !== 'read' && ev.type !== 'write') this.context(ev, x);
       return;
     }
@@ -100,63 +119,68 @@ export class ReportBuilder {
       bin = Math.floor(x / this.binWidth);
     }
     if (this.binT[bin] === null && typeof ev.t === 'number') this.binT[bin] = ev.t;
-    let region = this.regionOf.get(s);
-    if (region === undefined) {
-      region = s.where.offset !== undefined ? `${s.where.dev ?? '-'} region ${s.where.region ?? '-'}` : (s.where.name ?? s.where.mr ?? '-');
-      this.regionOf.set(s, region);
-      if (!this.regionOrder.has(region)) this.regionOrder.set(region, this.regionOrder.size);
+    if (s === this.regionOf.length) {
+      const w = this.inv.where(s);
+      const region = w.offset !== undefined ? `${w.dev ?? '-'} region ${w.region ?? '-'}` : (w.name ?? w.mr ?? '-');
+      let r = this.regionIndex.get(region);
+      if (r === undefined) {
+        this.regionIndex.set(region, (r = this.regionNames.length));
+        this.regionNames.push(region);
+      }
+      this.regionOf.push(r);
     }
-    let m = this.cells.get(region);
-    if (!m) this.cells.set(region, (m = new Map()));
-    const key = s.order * BINS + bin;
-    const c = m.get(key);
     const n = typeof ev.repeat === 'number' ? ev.repeat : 1;
     const w = ev.type === 'write' ? 1 : 0;
-    if (c) c[w] += n;
-    else m.set(key, w ? [0, n] : [n, 0]);
+    const key = (s * BINS + bin) * 2 + w;
+    this.cells.set(key, (this.cells.get(key) ?? 0) + n);
     this.history(s, ev, x, w, n);
   }
 
   /** Twice as wide bins: pairs of bins merge. */
   private widen(): void {
     this.binWidth *= 2;
-    for (const [region, m] of this.cells) {
-      const next = new Map<number, [number, number]>();
-      for (const [key, [r, w]] of m) {
-        const order = Math.floor(key / BINS);
-        const k = order * BINS + Math.floor((key % BINS) / 2);
-        const c = next.get(k);
-        if (c) {
-          c[0] += r;
-          c[1] += w;
-        } else next.set(k, [r, w]);
-      }
-      this.cells.set(region, next);
+    const next = new Map<number, number>();
+    for (const [key, c] of this.cells) {
+      const w = key % 2;
+      const cell = (key - w) / 2;
+      const bin = cell % BINS;
+      const k = ((cell - bin + (bin >> 1)) * 2) + w;
+      next.set(k, (next.get(k) ?? 0) + c);
     }
+    this.cells = next;
     const t = this.binT;
     this.binT = new Array<number | null>(BINS).fill(null);
     for (let i = 0; i < BINS; i++) this.binT[i >> 1] ??= t[i] ?? null;
   }
 
-  private history(s: RegState, ev: Ev, x: number, w: 0 | 1, n: number): void {
+  private history(s: number, ev: Ev, x: number, w: 0 | 1, n: number): void {
     let h = this.hist.get(s);
-    if (!h) this.hist.set(s, (h = { points: [], cut: false }));
-    if (h.cut) return;
+    if (h?.cut || (!h && this.cutRegs[s >> 3]! & (1 << (s & 7)))) return;
     const value = ev.value as string;
-    const last = h.points[h.points.length - 1];
+    const last = h?.points[h.points.length - 1];
     // Poll runs fold: a read of the value the last read had adds to its count.
     if (last && !w && !last[2] && last[1] === value) {
       last[3] += n;
       return;
     }
-    if (h.points.length >= HISTORY_PER_REG || this.histPoints >= HISTORY_TOTAL) {
-      h.cut = true;
+    if ((h?.points.length ?? 0) >= HISTORY_PER_REG || this.histPoints >= HISTORY_TOTAL) {
+      // A register cut before its first point is listed, not given a history of its own.
+      if (h) h.cut = true;
+      else {
+        if (s >> 3 >= this.cutRegs.length) {
+          const next = new Uint8Array(Math.max(1024, this.cutRegs.length * 2, (s >> 3) + 1));
+          next.set(this.cutRegs);
+          this.cutRegs = next;
+        }
+        this.cutRegs[s >> 3] = this.cutRegs[s >> 3]! | (1 << (s & 7));
+      }
       this.histCut++;
       return;
     }
+    if (!h) this.hist.set(s, (h = { points: [], cut: false }));
     const p: Point = [x, value, w, n];
     const text = typeof ev.decoded === 'string' ? ev.decoded : ev.fields !== undefined ? fieldsText(ev.fields as Record<string, unknown>) : undefined;
-    if (text !== undefined) p.push(text);
+    if (text !== undefined) p.push(cutText(text));
     h.points.push(p);
     this.histPoints++;
   }
@@ -166,76 +190,98 @@ export class ReportBuilder {
       this.timelineLeft++;
       return;
     }
-    const item: TimelineItem = { x, kind: String(ev.type), text: contextText(ev) };
+    const item: TimelineItem = { x, kind: String(ev.type), text: cutText(contextText(ev)) };
     if (typeof ev.t === 'number') item.t = ev.t;
     this.timeline.push(item);
   }
 
-  /** Everything the page needs (call once, at the end). */
-  finish(): ReportData {
+  /** Everything the page needs, the big parts made as they are written (call once, at the end). */
+  stream(): ReportStream {
     this.inv.end();
-    const states = [...this.inv.regs.values()];
-    const records = new Map<RegState, RegRecord>(states.map((s) => [s, s.record()]));
-    const regionNames = [...this.regionOrder.keys()];
-    // The registers of each region, in one pass (not one pass per region: 40k regions of one register each).
-    const byRegion = new Map<string, RegState[]>();
-    for (const s of states) {
-      const name = this.regionOf.get(s)!;
-      const l = byRegion.get(name);
-      if (l) l.push(s);
-      else byRegion.set(name, [s]);
-    }
-    const regions: RegionData[] = regionNames.map((name) => {
-      const regs = byRegion.get(name)!.sort((a, b) => placeNum(a) - placeNum(b) || a.where.width - b.where.width);
-      const per = Math.ceil(regs.length / MAX_ROWS);
-      const rows: RegionData['rows'] = [];
-      const rowOf = new Map<number, number>();
-      for (let i = 0; i < regs.length; i += per) {
-        const group = regs.slice(i, i + per);
-        for (const g of group) rowOf.set(g.order, rows.length);
-        const first = records.get(group[0]!)!;
-        const label = group.length === 1 ? (first.reg ?? first.offset ?? first.addr ?? '') : `${first.offset ?? first.addr}…`;
-        rows.push({ regs: group.map((g) => g.order), label });
-      }
-      const merged = new Map<number, [number, number]>();
-      for (const [key, [r, w]] of this.cells.get(name) ?? []) {
-        const k = rowOf.get(Math.floor(key / BINS))! * BINS + (key % BINS);
-        const c = merged.get(k);
-        if (c) {
-          c[0] += r;
-          c[1] += w;
-        } else merged.set(k, [r, w]);
-      }
-      const cells: RegionData['cells'] = [...merged].map(([k, [r, w]]) => [Math.floor(k / BINS), k % BINS, r, w]);
-      return { name, rows, cells };
-    });
-    const regs: CompactReg[] = states.map((s) => {
-      const r = records.get(s)!;
-      return [s.order, this.regionOrder.get(this.regionOf.get(s)!)!, r.offset ?? r.addr ?? '', r.width, r.reads, r.writes, r.read.distinct, r.written.distinct, r.lastRead ?? '', r.lastWritten ?? '', r.kind.map((k) => KIND_LIST.indexOf(k)), r.reg ?? '', r.poll?.longest ?? 0, r.first.line ?? 0];
-    });
-    const histories: ReportData['histories'] = {};
-    for (const [s, h] of this.hist) histories[s.order] = h;
+    const inv = this.inv;
     const used = Math.min(BINS, Math.ceil(this.accesses / this.binWidth));
+    const regionOf = this.regionOf;
+    const names = this.regionNames;
+    const cells = this.cells;
+    const hist = this.hist;
+    const cut = this.cutRegs;
+    // The registers of each region, in one pass (not one pass per region: 40k regions of one register each).
+    const members: number[][] = names.map(() => []);
+    for (let s = 0; s < regionOf.length; s++) members[regionOf[s]!]!.push(s);
+    const regs = function* (): Generator<CompactReg> {
+      for (let s = 0; s < inv.size; s++) {
+        const f = inv.facts(s);
+        const [dr, dw] = inv.distinct(s);
+        const r = inv.record(s);
+        yield [s, regionOf[s]!, r.offset ?? r.addr ?? '', r.width, f.reads, f.writes, dr, dw, r.lastRead ?? '', r.lastWritten ?? '', classify(f).map((k) => KIND_LIST.indexOf(k)), cutText(r.reg ?? ''), r.poll?.longest ?? 0, r.first.line ?? 0];
+      }
+    };
+    const regions = function* (): Generator<RegionData> {
+      // The cells of each region, found in one pass over all cells.
+      const cellsOf: number[][] = names.map(() => []);
+      const place = new Float64Array(inv.size);
+      for (const key of cells.keys()) cellsOf[regionOf[Math.floor(key / 2 / BINS)]!]!.push(key);
+      for (let r = 0; r < names.length; r++) {
+        const list = members[r]!;
+        for (const s of list) place[s] = placeNum(inv.placeOf(s));
+        list.sort((a, b) => place[a]! - place[b]! || inv.widthOf(a) - inv.widthOf(b));
+        const per = Math.ceil(list.length / MAX_ROWS);
+        const rows: RegionData['rows'] = [];
+        const rowOf = new Map<number, number>();
+        for (let i = 0; i < list.length; i += per) {
+          const group = list.slice(i, i + per);
+          for (const g of group) rowOf.set(g, rows.length);
+          const first = group[0]!;
+          const place0 = inv.placeOf(first);
+          const label = group.length === 1 ? (inv.record(first).reg ?? place0) : `${place0}…`;
+          rows.push({ regs: group, label: cutText(label) });
+        }
+        const merged = new Map<number, [number, number]>();
+        for (const key of cellsOf[r]!) {
+          const w = key % 2;
+          const cell = (key - w) / 2;
+          const k = rowOf.get(Math.floor(cell / BINS))! * BINS + (cell % BINS);
+          let c = merged.get(k);
+          if (!c) merged.set(k, (c = [0, 0]));
+          if (w) c[1] += cells.get(key)!;
+          else c[0] += cells.get(key)!;
+        }
+        cellsOf[r] = [];
+        yield { name: cutText(names[r]!), rows, cells: [...merged].map(([k, [rd, wr]]) => [Math.floor(k / BINS), k % BINS, rd, wr]) };
+      }
+    };
     return {
-      title: this.title,
+      title: cutText(this.title, 4 * MAX_TEXT),
       events: this.events,
       accesses: this.accesses,
       binT: this.binT.slice(0, used),
       binWidth: this.binWidth,
       bins: used,
-      regions,
-      regs,
-      histories,
+      regions: { [Symbol.iterator]: regions },
+      regs: { [Symbol.iterator]: regs },
+      histories: {
+        *[Symbol.iterator]() {
+          yield* hist.entries();
+          for (let s = 0; s < cut.length * 8; s++) if (cut[s >> 3]! & (1 << (s & 7))) yield [s, { points: [], cut: true }];
+        },
+      },
       historyCut: this.histCut,
       timeline: this.timeline,
       timelineLeft: this.timelineLeft,
       kinds: KIND_LIST,
     };
   }
+
+  /** Everything the page needs, whole (call once, at the end): for small inputs and tests; the tool writes stream(). */
+  finish(): ReportData {
+    const st = this.stream();
+    const histories: ReportData['histories'] = {};
+    for (const [s, h] of st.histories) histories[s] = h;
+    return { ...st, regions: [...st.regions], regs: [...st.regs], histories };
+  }
 }
 
-function placeNum(s: RegState): number {
-  const p = s.where.offset ?? s.where.addr ?? '0x0';
+function placeNum(p: string): number {
   return Number.parseInt(p.slice(2, 15), 16) * (p.length > 15 ? 16 ** (p.length - 15) : 1);
 }
 
