@@ -4,7 +4,7 @@
  * user's file. Each test failed before the change that made it pass.
  */
 import { describe, expect, it, beforeAll } from 'vitest';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawn } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
@@ -604,4 +604,74 @@ describe('issue 27: register databases, mmio-regs and mmio-report', () => {
     // 96 s before (one pass over every register per region); a few seconds now, even on a busy machine.
     expect(Date.now() - t0).toBeLessThan(45_000);
   });
+});
+
+describe('issue 27: memory, page size and signals of mmio-regs and mmio-report', () => {
+  const peakKb = async (cmd: string) => {
+    const r = await sh(`/usr/bin/time -f '%M' -o ${dir}/peak.txt ${cmd} > /dev/null; cat ${dir}/peak.txt`);
+    expect(r.code, `${cmd}: ${r.stderr}`).toBe(0);
+    return Number(r.stdout.trim().split('\n').at(-1));
+  };
+
+  it('27.14: 500,000 registers cost a few hundred bytes each, not 3 KB; past the cap, an input error', async () => {
+    const { Inventory } = await import('../packages/regs/src/index.js');
+    const inv = new Inventory(3);
+    for (let i = 0; i < 3; i++) inv.add({ type: 'read', region: 0, offset: '0x' + i.toString(16), width: 4, value: '0x1', line: i + 1 });
+    expect(() => inv.add({ type: 'read', region: 0, offset: '0x40', width: 4, value: '0x1', line: 4, file: 'x.nd' })).toThrow('more than 3 registers, the most an inventory holds; choose fewer with the selectors (--dev, --region, --offset, --name)');
+    const f = join(dir, 'r500k.nd');
+    const out = createWriteStream(f);
+    for (let k = 0; k < 500; k++) {
+      let block = '';
+      for (let i = k * 1000; i < (k + 1) * 1000; i++) block += `{"type":"write","dev":"0000:03:00.0","region":2,"offset":"0x${(i * 4).toString(16)}","width":4,"value":"0x${i.toString(16)}"}\n`;
+      out.write(block);
+    }
+    await new Promise((resolve) => out.end(resolve));
+    const idle = await peakKb('mmio-regs /dev/null');
+    const regs = await peakKb(`mmio-regs ${f}`);
+    // About 280 bytes a register at 1M (npm run bench); the margin is for the garbage collector's slack at this size.
+    expect(((regs - idle) * 1024) / 500_000).toBeLessThan(600);
+    const report = await peakKb(`mmio-report -o ${join(dir, 'r500k.html')} ${f}`);
+    expect(((report - idle) * 1024) / 500_000).toBeLessThan(1000);
+  }, 300_000);
+
+  it('27.10: marks and decoded values of 1 MB go into the page cut, with a note; the page stays small', async () => {
+    // Lines are read up to 1 MiB: marks of a million characters, names and decoded values of 400,000.
+    const big = 'm'.repeat(1_000_000);
+    const half = 'h'.repeat(400_000);
+    const lines: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      lines.push(JSON.stringify({ type: 'mark', text: big }));
+      lines.push(JSON.stringify({ type: 'read', dev: '0000:03:00.0', region: 0, offset: `0x${(i * 4).toString(16)}`, width: 4, value: '0x1', reg: half, decoded: half }));
+    }
+    const f = put('marks.nd', lines.join('\n') + '\n');
+    const r = await run('mmio-report', ['-o', join(dir, 'marks.html'), '--title', 't'.repeat(100_000), f]);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    const html = readFileSync(join(dir, 'marks.html'), 'utf8');
+    // 40 MB of marks and 32 MB of names and values before.
+    expect(html.length).toBeLessThan(1 << 20);
+    expect(html).toContain(`${'m'.repeat(256)}… (999744 more characters)`);
+    expect(html).toContain(`${'h'.repeat(256)}… (399744 more characters)`);
+  }, 120_000);
+
+  it('27.19: SIGTERM while the page of many registers is made: the report stops within a second or two, no temporary left', async () => {
+    // 3,000 memory regions of 100 registers each, read from a pipe.
+    const lines: string[] = [];
+    for (let i = 0; i < 300_000; i++) lines.push(`{"type":"write","name":"mr${i % 3000}","addr":"0x${(i * 4).toString(16)}","width":4,"value":"0x${i.toString(16)}"}`);
+    const input = lines.join('\n') + '\n';
+    const out = join(dir, 'sig.html');
+    const child = spawn(process.execPath, [join(ROOT, 'packages/report/bin/mmio-report.js'), '-o', out], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b));
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await new Promise<void>((resolve) => child.stdin.end(input, resolve));
+    // Reading is done soon after the pipe is drained; then the page is made.
+    for (let i = 0; i < 300 && leftovers().length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    const t0 = Date.now();
+    child.kill('SIGTERM');
+    const code = await closed;
+    expect([code, stderr]).toEqual([143, '']);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(leftovers()).toEqual([]);
+    expect(existsSync(out)).toBe(false);
+  }, 120_000);
 });

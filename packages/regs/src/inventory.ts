@@ -213,6 +213,11 @@ export class Inventory {
   /** Registers so far. */
   size = 0;
 
+  constructor(
+    /** The most registers it holds (MAX_REGISTERS); one more is an input error. */
+    readonly maxRegisters = MAX_REGISTERS,
+  ) {}
+
   /** Feed one event (any type; only accesses count). Returns the register's index (in order of first access), -1 for other events. */
   add(ev: Ev): number {
     if (ev.type !== 'read' && ev.type !== 'write') return -1;
@@ -246,7 +251,7 @@ export class Inventory {
     let i = g.regs.get(place);
     if (i === undefined) {
       i = this.size;
-      if (i >= MAX_REGISTERS) throw new InputError(`more than ${MAX_REGISTERS} registers (${MAX_REGISTERS.toLocaleString('en-US')}), the most an inventory holds; choose fewer with the selectors (--dev, --region, --offset, --name)`, ev.file as string | undefined, ev.line as number | undefined);
+      if (i >= this.maxRegisters) throw new InputError(`more than ${this.maxRegisters.toLocaleString('en-US')} registers, the most an inventory holds; choose fewer with the selectors (--dev, --region, --offset, --name)`, typeof ev.file === 'string' ? ev.file : undefined, typeof ev.line === 'number' ? ev.line : undefined);
       this.size++;
       g.regs.set(place, i);
       for (const c of [this.groupOf, this.readsC, this.writesC, this.firstLine, this.firstT, this.lastLine, this.lastT, this.flags, this.increases]) c.grow(i + 1);

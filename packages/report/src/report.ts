@@ -87,11 +87,19 @@ export class ReportBuilder {
   accesses = 0;
   private binWidth = 1;
   /** Per register: its region's index. */
-  private regionOf: number[] = [];
+  private regionOf = new Uint32Array(0);
   private regionIndex = new Map<string, number>();
   private regionNames: string[] = [];
-  /** Heatmap cells: ((register * BINS + bin) * 2 + 1 for writes) → accesses. */
+  /**
+   * Heatmap cells. Each register's latest bin is in columns (most registers have one cell);
+   * its earlier ones in a map: ((register * BINS + bin) * 2 + 1 for writes) → accesses.
+   */
+  private curBin = new Int32Array(0);
+  private curR = new Float64Array(0);
+  private curW = new Float64Array(0);
   private cells = new Map<number, number>();
+  /** Registers so far. */
+  private regs = 0;
   private binT: (number | null)[] = new Array<number | null>(BINS).fill(null);
   /** Histories of the registers that have points; the others were cut (cutReg) or not accessed. */
   private hist = new Map<number, Hist>();
@@ -119,7 +127,10 @@ export class ReportBuilder {
       bin = Math.floor(x / this.binWidth);
     }
     if (this.binT[bin] === null && typeof ev.t === 'number') this.binT[bin] = ev.t;
-    if (s === this.regionOf.length) {
+    if (s === this.regs) {
+      if (s >= this.regionOf.length) this.grow();
+      this.regs++;
+      this.curBin[s] = -1;
       const w = this.inv.where(s);
       const region = w.offset !== undefined ? `${w.dev ?? '-'} region ${w.region ?? '-'}` : (w.name ?? w.mr ?? '-');
       let r = this.regionIndex.get(region);
@@ -127,13 +138,39 @@ export class ReportBuilder {
         this.regionIndex.set(region, (r = this.regionNames.length));
         this.regionNames.push(region);
       }
-      this.regionOf.push(r);
+      this.regionOf[s] = r;
     }
     const n = typeof ev.repeat === 'number' ? ev.repeat : 1;
     const w = ev.type === 'write' ? 1 : 0;
-    const key = (s * BINS + bin) * 2 + w;
-    this.cells.set(key, (this.cells.get(key) ?? 0) + n);
+    const cur = this.curBin[s]!;
+    if (cur !== bin) {
+      // The register's latest cell goes to the map: bins only go forward.
+      if (cur >= 0) {
+        const key = (s * BINS + cur) * 2;
+        if (this.curR[s]) this.cells.set(key, this.curR[s]!);
+        if (this.curW[s]) this.cells.set(key + 1, this.curW[s]!);
+      }
+      this.curBin[s] = bin;
+      this.curR[s] = 0;
+      this.curW[s] = 0;
+    }
+    if (w) this.curW[s] = this.curW[s]! + n;
+    else this.curR[s] = this.curR[s]! + n;
     this.history(s, ev, x, w, n);
+  }
+
+  /** Room for more registers in the columns. */
+  private grow(): void {
+    const n = Math.max(1024, Math.ceil(this.regionOf.length * 1.5));
+    const more = <T extends Uint32Array | Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const b = make(n);
+      b.set(a);
+      return b;
+    };
+    this.regionOf = more(this.regionOf, (k) => new Uint32Array(k));
+    this.curBin = more(this.curBin, (k) => new Int32Array(k));
+    this.curR = more(this.curR, (k) => new Float64Array(k));
+    this.curW = more(this.curW, (k) => new Float64Array(k));
   }
 
   /** Twice as wide bins: pairs of bins merge. */
@@ -144,10 +181,18 @@ export class ReportBuilder {
       const w = key % 2;
       const cell = (key - w) / 2;
       const bin = cell % BINS;
-      const k = ((cell - bin + (bin >> 1)) * 2) + w;
+      const s = (cell - bin) / BINS;
+      // An earlier cell that falls into the latest one's bin joins it.
+      if (bin >> 1 === this.curBin[s]! >> 1) {
+        if (w) this.curW[s] = this.curW[s]! + c;
+        else this.curR[s] = this.curR[s]! + c;
+        continue;
+      }
+      const k = (cell - bin + (bin >> 1)) * 2 + w;
       next.set(k, (next.get(k) ?? 0) + c);
     }
     this.cells = next;
+    for (let s = 0; s < this.regs; s++) if (this.curBin[s]! > 0) this.curBin[s] = this.curBin[s]! >> 1;
     const t = this.binT;
     this.binT = new Array<number | null>(BINS).fill(null);
     for (let i = 0; i < BINS; i++) this.binT[i >> 1] ??= t[i] ?? null;
@@ -207,7 +252,10 @@ export class ReportBuilder {
     const cut = this.cutRegs;
     // The registers of each region, in one pass (not one pass per region: 40k regions of one register each).
     const members: number[][] = names.map(() => []);
-    for (let s = 0; s < regionOf.length; s++) members[regionOf[s]!]!.push(s);
+    for (let s = 0; s < this.regs; s++) members[regionOf[s]!]!.push(s);
+    const curBin = this.curBin;
+    const curR = this.curR;
+    const curW = this.curW;
     const regs = function* (): Generator<CompactReg> {
       for (let s = 0; s < inv.size; s++) {
         const f = inv.facts(s);
@@ -220,6 +268,7 @@ export class ReportBuilder {
       // The cells of each region, found in one pass over all cells.
       const cellsOf: number[][] = names.map(() => []);
       const place = new Float64Array(inv.size);
+      const rowOf = new Uint32Array(inv.size);
       for (const key of cells.keys()) cellsOf[regionOf[Math.floor(key / 2 / BINS)]!]!.push(key);
       for (let r = 0; r < names.length; r++) {
         const list = members[r]!;
@@ -227,25 +276,30 @@ export class ReportBuilder {
         list.sort((a, b) => place[a]! - place[b]! || inv.widthOf(a) - inv.widthOf(b));
         const per = Math.ceil(list.length / MAX_ROWS);
         const rows: RegionData['rows'] = [];
-        const rowOf = new Map<number, number>();
         for (let i = 0; i < list.length; i += per) {
           const group = list.slice(i, i + per);
-          for (const g of group) rowOf.set(g, rows.length);
+          for (const g of group) rowOf[g] = rows.length;
           const first = group[0]!;
           const place0 = inv.placeOf(first);
           const label = group.length === 1 ? (inv.record(first).reg ?? place0) : `${place0}…`;
           rows.push({ regs: group, label: cutText(label) });
         }
         const merged = new Map<number, [number, number]>();
+        const add = (k: number, rd: number, wr: number) => {
+          const c = merged.get(k);
+          if (c) {
+            c[0] += rd;
+            c[1] += wr;
+          } else merged.set(k, [rd, wr]);
+        };
         for (const key of cellsOf[r]!) {
           const w = key % 2;
           const cell = (key - w) / 2;
-          const k = rowOf.get(Math.floor(cell / BINS))! * BINS + (cell % BINS);
-          let c = merged.get(k);
-          if (!c) merged.set(k, (c = [0, 0]));
-          if (w) c[1] += cells.get(key)!;
-          else c[0] += cells.get(key)!;
+          const k = rowOf[Math.floor(cell / BINS)]! * BINS + (cell % BINS);
+          if (w) add(k, 0, cells.get(key)!);
+          else add(k, cells.get(key)!, 0);
         }
+        for (const s of list) if (curBin[s]! >= 0) add(rowOf[s]! * BINS + curBin[s]!, curR[s]!, curW[s]!);
         cellsOf[r] = [];
         yield { name: cutText(names[r]!), rows, cells: [...merged].map(([k, [rd, wr]]) => [Math.floor(k / BINS), k % BINS, rd, wr]) };
       }
