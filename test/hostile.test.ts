@@ -476,6 +476,31 @@ describe('issue 27: names and numbers', () => {
         'read,,,,"\'\rCR",,0x14,4,0x1,,,,,,,\n',
     );
   });
+
+  it('27.27: names with invalid UTF-8 stay byte-exact: two regions stay two, text shows the bytes, --to qemu gives them back', async () => {
+    const line = (t: string, mr: string, addr: string, v: string, name: Buffer) =>
+      Buffer.concat([Buffer.from(`1@${t}:memory_region_ops_write cpu 0 mr ${mr} addr ${addr} value ${v} size 1 name '`), name, Buffer.from("'\n")]);
+    const trace = Buffer.concat([line('1.500000', '0x55d0', '0x10', '0x41', Buffer.from([0x72, 0xff])), line('1.600000', '0x55d8', '0x11', '0x42', Buffer.from([0x72, 0xfe]))]);
+    const p = put('badname.log', trace);
+    const nd = await run('mmio-parse', [p]);
+    expect(jsonLines(nd.stdout).map((e) => e.name)).toEqual(['r\udcff', 'r\udcfe']);
+    expect(nd.stdout).toContain('"name":"r\\udcff"');
+    const j2 = await run('mmio-parse', ['-j', '2', p]);
+    expect(j2.stdout).toBe(nd.stdout);
+    // Two regions: one image is refused, as for any two regions (it merged them into one).
+    const why = 'mmio-replay: the writes are for 2 regions (name r\\xff; name r\\xfe): select one with mmio-filter, or use --split \'img-{dev}-{region}.bin\'\n';
+    const r = await run('mmio-replay', ['-o', join(dir, 'bad.bin')], nd.stdout);
+    expect([r.code, r.stderr]).toEqual([1, why]);
+    expect((await run('mmio-replay', ['-o', join(dir, 'bad.bin'), p])).stderr).toBe(why);
+    const text = await run('mmio-format', ['--to', 'text'], nd.stdout);
+    expect(text.stdout).toBe('         1.500000  r\\xff             -  W  0x10        1  0x41\n         1.600000  r\\xfe             -  W  0x11        1  0x42\n');
+    const q = await run('mmio-format', ['--to', 'qemu'], nd.stdout);
+    expect(q.stdoutBuf.equals(trace)).toBe(true);
+    // Raw invalid bytes in NDJSON are read the same way, and written as JSON escapes.
+    const raw = Buffer.concat([Buffer.from('{"type":"write","name":"r'), Buffer.from([0xff]), Buffer.from('","addr":"0x0","width":1,"value":"0x1"}\n')]);
+    const f = await run('mmio-filter', [], raw);
+    expect(f.stdout).toBe('{"type":"write","name":"r\\udcff","addr":"0x0","width":1,"value":"0x1"}\n');
+  });
 });
 
 describe('issue 27: mmio-extract on a 64 MB image of a=b entries', () => {

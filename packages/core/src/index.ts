@@ -15,3 +15,4 @@ export * from './cleanup.js';
 export * from './select.js';
 export * from './progress.js';
 export * from './sniff.js';
+export * from './utf8.js';

@@ -1,4 +1,4 @@
-import { StringDecoder } from 'node:string_decoder';
+import { ExactDecoder } from './utf8.js';
 
 /**
  * Called for each line with its 1-based number; `cut` is true for a last line
@@ -25,7 +25,8 @@ export type OnLongLine = (lineNo: number, length: number) => void;
  * `maxLine` characters its pieces are dropped and `onLong` is told instead.
  */
 export class LineSplitter {
-  private readonly decoder = new StringDecoder('utf8');
+  /** UTF-8, with the bytes of invalid sequences kept (U+DC80–U+DCFF), not made U+FFFD: names stay byte-exact. */
+  private readonly decoder = new ExactDecoder();
   /** The start of a line whose end has not come yet, in pieces, and their length. */
   private pieces: string[] = [];
   private held = 0;

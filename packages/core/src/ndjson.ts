@@ -9,6 +9,7 @@ import { checkEvent, normalizeEvent, stringifyEvent } from './events.js';
 import { inputName, openInput } from './input.js';
 import { MAX_LINE, forEachLine } from './lines.js';
 import { scanEvent } from './scan.js';
+import { ESCAPED_BYTE, escapedBytes } from './utf8.js';
 
 export interface ReadEventsOptions {
   /** Skip invalid lines (counted in the result) instead of failing. */
@@ -99,7 +100,8 @@ export async function readEventChunks(chunks: AsyncIterable<Buffer>, file: strin
       }
       res.events++;
       // A line with hex written another way goes on in the canonical form.
-      onEvent(r, lastLineNormalized ? stringifyEvent(r) : raw, line, file);
+      // A line with bytes of invalid UTF-8 (kept as U+DC80–U+DCFF) is written as JSON writes them (\udcff), not as raw text.
+      onEvent(r, lastLineNormalized || (escapedBytes > 0 && ESCAPED_BYTE.test(raw)) ? stringifyEvent(r) : raw, line, file);
     },
     opts.afterChunk,
     (line) => {

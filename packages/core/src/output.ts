@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { ESCAPED_BYTE, encodeText } from './utf8.js';
 
 const FLUSH_AT = 1 << 16;
 
@@ -47,6 +48,20 @@ export class LineWriter {
    */
   get gone(): boolean {
     return discard || this.dest.destroyed;
+  }
+
+  /**
+   * Queue one line of text written back as the bytes it was read from: the bytes of invalid UTF-8
+   * that the readers keep (U+DC80–U+DCFF) become those bytes again (mmio-format --to qemu, say).
+   */
+  lineBytes(text: string): void {
+    if (discard) return;
+    if (!ESCAPED_BYTE.test(text)) {
+      this.line(text);
+      return;
+    }
+    this.handOver();
+    if (!this.dest.destroyed) this.dest.write(encodeText(text + '\n'));
   }
 
   /** Forget what is queued (stdout's reader went away). */

@@ -123,7 +123,7 @@ export async function main(argv: string[]): Promise<number> {
       const res = await readInputs(paths, (ev, _raw, line, file) => {
         if (!pass2(ev)) return;
         checkPrintable(ev, 'mmiotrace', file, line);
-        for (const l of writer.write(ev, file, line)) out.line(l);
+        for (const l of writer.write(ev, file, line)) out.lineBytes(l);
       }, { ...io, names });
       warnInvalid(TOOL, res);
       for (const [why, n] of layout.unplaceable) warn(TOOL, `left out ${n} access${n === 1 ? '' : 'es'} mmiotrace cannot show (${why})`);
@@ -150,7 +150,9 @@ export async function main(argv: string[]): Promise<number> {
     if (to === 'qemu') checkPrintable(ev, 'QEMU trace', file, line);
     const l = to === 'qemu' ? qemuLine(ev) : to === 'csv' ? csvRow(ev) : textLine(ev);
     if (l === undefined) left++;
-    else out.line(l);
+    else if (to === 'text') out.line(l);
+    // A name read with bytes of invalid UTF-8 goes back as those bytes (byte-exact).
+    else out.lineBytes(l);
   }, io);
   if (perfetto) for (const l of perfetto.end()) out.line(l);
   warnInvalid(TOOL, res);

@@ -9,7 +9,7 @@
  *   event id 0xfffffffffffffffe is a dropped-events record with one u64 count.
  * The mapping records name the events, so no trace-events file is needed.
  */
-import { accessProblem, toHex, type AccessEvent, type MmioEvent } from '@mmio-tools/core';
+import { accessProblem, decodeBytes, toHex, type AccessEvent, type MmioEvent } from '@mmio-tools/core';
 import { MalformedLine, WIDTHS, keepGuestBytes, normalizeDev } from './common.js';
 
 export const SIMPLE_MAGIC = 0xf2b177cb0aa429b4n;
@@ -53,7 +53,7 @@ function decodeArgs(buf: Buffer, sig: Arg[], event: string): (string | bigint)[]
       if (p + 4 > buf.length) throw new MalformedLine(`${event}: truncated string argument`);
       const n = buf.readUInt32LE(p);
       if (p + 4 + n > buf.length) throw new MalformedLine(`${event}: truncated string argument`);
-      out.push(buf.toString('utf8', p + 4, p + 4 + n));
+      out.push(decodeBytes(buf, p + 4, p + 4 + n)); // byte-exact: invalid UTF-8 kept (core's utf8.ts)
       p += 4 + n;
     } else {
       if (p + 8 > buf.length) throw new MalformedLine(`${event}: truncated argument`);
