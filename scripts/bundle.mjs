@@ -21,6 +21,7 @@ const TOOLS = [
   ['diff', 'mmio-diff', { failureCode: 2 }],
   ['regs', 'mmio-regs', {}],
   ['report', 'mmio-report', { writesFiles: true }],
+  ['model', 'mmio-model', { writesFiles: true }],
 ];
 const readsTraces = (pkg) => {
   const meta = JSON.parse(readFileSync(join(ROOT, 'packages', pkg, 'package.json'), 'utf8'));

@@ -115,7 +115,8 @@ export interface DataportRule {
 /**
  * A bit-banged serial (Microwire, 93Cx6) EEPROM behind one register. Bits are numbers (0 = LSB).
  * The bits other than `do` behave as storage (reset, mask). A write:
- *   - cs low: the EEPROM is idle (a command starts afresh at the next cs high);
+ *   - cs low: the EEPROM is idle (deselect 'idle') or frozen with its output held ('hold');
+ *     a command starts afresh when cs rises;
  *   - a rising edge of sk with cs high, not outputting, shifts `di` in: leading 0s are skipped
  *     until the start bit (1); then 2 opcode bits and `addrBits` address bits; when the last
  *     address bit is in and the opcode is `readOp`, output starts: index = `lead`;
@@ -137,6 +138,11 @@ export interface EepromRule {
   lead: number;
   /** The clock edge that moves the output on: 'rise' (a 93C46 as its data sheet says) or 'fall'. */
   edge: 'rise' | 'fall';
+  /**
+   * cs low: 'idle' — the EEPROM goes idle at once (DO reads `idle`, a 93C46's data sheet);
+   * 'hold' — it is frozen, DO still shows the current output bit, until cs rises (QEMU's e1000).
+   */
+  deselect: 'idle' | 'hold';
   idle: number;
   blank: string;
   /** [address, word] pairs, sorted by address. */
@@ -164,6 +170,13 @@ export interface RegisterModel extends RegisterRef {
   reads: number;
   writes: number;
   support: Support;
+  /** What mmio-regs calls this register (its `kind`, from the same code), in the runs learned from. */
+  regs?: string[];
+  /**
+   * The first run's reads of the register, in order (trailing repeats dropped, capped as playback):
+   * the two baselines of `check` — first read (`recorded[0]`) and per-register playback.
+   */
+  recorded?: string[];
   /** Why a simpler rule did not fit, or what was capped. */
   note?: string;
 }
@@ -422,12 +435,13 @@ function bit(w: bigint, n: number): boolean {
   return ((w >> BigInt(n)) & 1n) === 1n;
 }
 
-export function eepromWrite(rule: EepromRule, e: EepromState, w: bigint): void {
+export function eepromWrite(rule: Pick<EepromRule, 'cs' | 'sk' | 'di' | 'addrBits' | 'readOp' | 'lead' | 'edge' | 'deselect'>, e: EepromState, w: bigint): void {
   const cs = bit(w, rule.cs);
   const sk = bit(w, rule.sk);
   if (!cs) {
     e.cs = false;
     e.sk = sk;
+    if (rule.deselect === 'hold') return; // frozen, its output held, until cs rises again
     e.started = false;
     e.nIn = 0;
     e.shift = 0;
@@ -466,8 +480,8 @@ export function eepromWrite(rule: EepromRule, e: EepromState, w: bigint): void {
 }
 
 /** What the EEPROM drives on DO now: the idle level, the dummy 0, or a bit of a word. */
-export function eepromOutput(rule: Pick<EepromRule, 'addrBits'>, e: EepromState): 'idle' | 'dummy' | { addr: number; bit: number } {
-  if (!e.cs || e.index < 0) return 'idle';
+export function eepromOutput(rule: Pick<EepromRule, 'addrBits' | 'deselect'>, e: EepromState): 'idle' | 'dummy' | { addr: number; bit: number } {
+  if ((!e.cs && rule.deselect !== 'hold') || e.index < 0) return 'idle';
   if (e.index === 0) return 'dummy';
   const k = Math.floor((e.index - 1) / 16);
   return { addr: (e.addr + k) % 2 ** rule.addrBits, bit: 15 - ((e.index - 1) % 16) };
