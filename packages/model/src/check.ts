@@ -51,6 +51,8 @@ export class Checker {
   constructor(
     readonly model: Model,
     private onMismatch?: (m: Mismatch) => void,
+    /** Only reads on these lines are scored (all accesses still drive the model). */
+    private score?: { from: number; to: number }[],
   ) {
     this.dev = new DeviceState(model);
     for (const r of model.registers) this.recorded.set(regKey(r.region, r.offset, r.width), (r.recorded ?? []).map((v) => BigInt(v)));
@@ -100,6 +102,13 @@ export class Checker {
     }
     const r = this.result;
     const got = this.dev.read(at.region, offset, width);
+    const key = regKey(at.region, offset, width);
+    const i = this.pbIndex.get(key) ?? 0;
+    this.pbIndex.set(key, i + 1);
+    if (this.score) {
+      const line = typeof ev.line === 'number' ? ev.line : 0;
+      if (!this.score.some((x) => line >= x.from && line <= x.to)) return;
+    }
     const kind = got.kind ?? 'none';
     const ok = got.value === value;
     r.reads++;
@@ -112,10 +121,7 @@ export class Checker {
       if (ok) r.rules.exact++;
     }
     // the baselines
-    const key = regKey(at.region, offset, width);
     const rec = this.recorded.get(key);
-    const i = this.pbIndex.get(key) ?? 0;
-    this.pbIndex.set(key, i + 1);
     const first = rec?.[0] ?? 0n;
     const play = rec && rec.length ? rec[Math.min(i, rec.length - 1)]! : 0n;
     r.baselines.firstRead.reads++;

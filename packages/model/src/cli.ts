@@ -40,6 +40,15 @@ export function parseBar(s: string): [number, GivenBar] {
   return [+m[1]!, { size, kind: flags.includes('io') ? 'io' : flags.includes('mem64') ? 'mem64' : 'mem32', prefetchable: flags.includes('pref') }];
 }
 
+function lineRange(s: string): { from: number; to: number } {
+  const m = /^(\d*)-(\d*)$/.exec(s.trim()) ?? /^(\d+)()$/.exec(s.trim());
+  if (!m || (m[1] === '' && m[2] === '')) throw new UsageError(`--score ${JSON.stringify(s)}: expected A-B, A- or -B (line numbers, inclusive)`);
+  const from = m[1] === '' ? 1 : +m[1]!;
+  const to = m[2] === '' ? (s.includes('-') ? Infinity : from) : +m[2]!;
+  if (to < from) throw new UsageError(`--score ${JSON.stringify(s)}: the range is empty`);
+  return { from, to };
+}
+
 /** Read each input as one run: the handler learns which file its events are from. */
 async function readRuns(files: string[], args: Ev, on: { start(file: string): void; selected(ev: Ev): void; leftOut(ev: Ev): void; end(): void }): Promise<void> {
   for (const f of files.length ? files : ['-']) {
@@ -113,6 +122,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('mismatches', { type: 'boolean', default: false, describe: 'print one NDJSON record per wrong read ({file, line, region, offset, width, device, model, rule}) on stdout; the summary goes to stderr' })
           .option('json', { type: 'boolean', default: false, describe: 'the summary as one JSON object' })
           .option('min', { type: 'number', requiresArg: true, describe: 'exit 1 when fewer than PCT percent of the reads are exact (default: never)' })
+          .option('score', { type: 'string', requiresArg: true, describe: 'score only the reads on these lines, A-B, A- or -B (every access still drives the model; default: all)' })
           .example('$0 check e1000.json --name e1000-mmio boot2.log', 'how many of another boot\'s reads the model answers exactly')
           .example('$0 check e1000.json --mismatches boot2.log | head', 'the reads it got wrong'),
       async (a) => {
@@ -120,7 +130,8 @@ export async function main(argv: string[]): Promise<number> {
         if (min !== undefined && (!Number.isFinite(min) || min < 0 || min > 100)) throw new UsageError('--min: expected a percentage, 0-100');
         const model = await loadModel(String(a.model));
         const out = new LineWriter(process.stdout);
-        const checker = new Checker(model, a.mismatches ? (m: Mismatch) => out.line(JSON.stringify(m)) : undefined);
+        const score = a.score === undefined ? undefined : [a.score].flat().map(String).flatMap((x) => x.split(',')).map(lineRange);
+        const checker = new Checker(model, a.mismatches ? (m: Mismatch) => out.line(JSON.stringify(m)) : undefined, score);
         await readRuns(files(a as Ev), a as Ev, { start: (f) => checker.startFile(f), selected: (ev) => checker.selected(ev), leftOut: (ev) => checker.leftOut(ev), end: () => undefined });
         const r = checker.result;
         const summary = a.json ? JSON.stringify(r) + '\n' : checkText(r);

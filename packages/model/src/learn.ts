@@ -18,6 +18,7 @@ import {
   parseRegKey,
   regKey,
   type BarModel,
+  type DataportRule,
   type EepromRule,
   type Model,
   type RegisterModel,
@@ -368,10 +369,22 @@ export class Learner {
         if (maxBusy >= 0 && maxBusy < Infinity && ok(rule, [after])) return out(rule);
       }
     }
-    // dataport: the value is a function of the last value written to a register
-    for (const from of before) {
-      const rule = this.dataport(h, from, all);
-      if (rule && ok(rule, [from])) return out(rule);
+    // dataport: the value is a function of the last value written to a register; of the
+    // registers that fit, the one with the fewest keys whose value is not the default
+    {
+      const cands = [...before, ...[...this.hists.values()].filter((g) => g.writes > 0 && !before.includes(g.key)).map((g) => g.key).sort()];
+      let best: Rule | undefined;
+      let bestFrom = '';
+      for (const from of cands) {
+        const rule = this.dataport(h, from, all);
+        if (rule && (!best || rule.table.length < (best as { table: unknown[] }).table.length) && ok(rule, [from])) {
+          best = rule;
+          bestFrom = from;
+          if (rule.table.length <= 1) break;
+        }
+      }
+      void bestFrom;
+      if (best) return out(best);
     }
     // a bit-banged EEPROM
     if (h.writes >= 32 && reads.length >= 16) {
@@ -452,7 +465,7 @@ export class Learner {
     return true;
   }
 
-  private dataport(h: Hist, from: string, all: bigint): Rule | undefined {
+  private dataport(h: Hist, from: string, all: bigint): DataportRule | undefined {
     const table = new Map<bigint, bigint>();
     let before: bigint | undefined;
     for (const run of this.merged(h, [from])) {
@@ -473,9 +486,16 @@ export class Learner {
     if (table.size === 0) return undefined;
     const fromWidth = parseRegKey(from)!.width;
     const keyMask = fromWidth >= 8 ? (1n << 64n) - 1n : (1n << BigInt(fromWidth * 8)) - 1n;
-    const entries = [...table].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    // the default: what is read before any write to `from`, else the value most keys give
+    let dflt = before;
+    if (dflt === undefined) {
+      const n = new Map<bigint, number>();
+      for (const v of table.values()) n.set(v, (n.get(v) ?? 0) + 1);
+      dflt = [...n].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]![0];
+    }
+    const entries = [...table].filter(([, v]) => v !== dflt).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     void all;
-    return { kind: 'dataport', from, keyMask: hex(keyMask), table: entries.map(([k, v]) => [hex(k), hex(v)]), default: hex(before ?? entries[0]![1]) };
+    return { kind: 'dataport', from, keyMask: hex(keyMask), table: entries.map(([k, v]) => [hex(k), hex(v)]), default: hex(dflt) };
   }
 
   /** A serial EEPROM behind the register: its bits found, its read commands decoded, its words learned from the reads. */
@@ -505,39 +525,40 @@ export class Learner {
         for (const cs of wv)
           for (const di of wv) {
             if (cs === sk || di === sk || di === cs || di === dob || cs === dob || sk === dob) continue;
-            for (const deselect of ['idle', 'hold'] as const)
-            for (const edge of ['rise', 'fall'] as const)
+            for (const addrBits of [6, 8, 7, 9, 10, 11, 12])
               for (const lead of [0, 1])
-                for (let addrBits = 6; addrBits <= 12; addrBits++) {
-                  const base = { reset: hex(reset), mask: hex(mask), cs, sk, di, do: dob, addrBits, readOp: 2, lead, edge, deselect };
-                  const learned = this.eepromWords(runs, base, dob);
-                  if (!learned) continue;
-                  const rule: EepromRule = { kind: 'eeprom', ...base, idle: learned.idle, blank: '0xffff', words: learned.words };
-                  if (this.verify(h, rule)) return rule;
-                }
+                for (const edge of ['rise', 'fall'] as const)
+                  for (const deselect of ['idle', 'hold'] as const)
+                    for (const sequential of [true, false])
+                      for (const last of [false, true]) {
+                        const base = { reset: hex(reset), mask: hex(mask), cs, sk, di, do: dob, addrBits, readOp: 2, lead, edge, deselect, sequential, idle: (last ? 'last' : 0) as EepromRule['idle'] };
+                        const learned = this.eepromWords(runs, base, dob);
+                        if (!learned) continue;
+                        const rule: EepromRule = { kind: 'eeprom', ...base, idle: last ? 'last' : learned.idle, blank: '0xffff', words: learned.words };
+                        if (this.verify(h, rule)) return rule;
+                      }
           }
     }
     return undefined;
   }
 
-  private eepromWords(runs: Entry[][], p: Omit<EepromRule, 'kind' | 'idle' | 'blank' | 'words'>, dob: number): { idle: number; words: [string, string][] } | undefined {
+  private eepromWords(runs: Entry[][], p: Omit<EepromRule, 'kind' | 'blank' | 'words'>, dob: number): { idle: 0 | 1; words: [string, string][] } | undefined {
     const words = new Map<number, { v: number; known: number }>();
-    let idle: number | undefined;
+    let idle: 0 | 1 | undefined;
     let data = 0;
-    const rule = p as EepromRule;
     for (const r of runs) {
       const st = newEepromState();
       for (const e of r) {
         if (e.w) {
-          eepromWrite(rule, st, e.v);
+          eepromWrite(p, st, e.v);
           continue;
         }
-        const d = Number((e.v >> BigInt(dob)) & 1n);
-        const out = eepromOutput(rule, st);
+        const d = Number((e.v >> BigInt(dob)) & 1n) as 0 | 1;
+        const out = eepromOutput(p, st);
         if (out === 'idle') {
           if (idle !== undefined && idle !== d) return undefined;
           idle = d;
-        } else if (out === 'dummy') {
+        } else if (out === 'zero') {
           if (d !== 0) return undefined;
         } else {
           const w = words.get(out.addr) ?? { v: 0, known: 0 };
@@ -587,10 +608,7 @@ export class Learner {
         const i = c.i!++;
         if (i < c.length) {
           if (c[i] !== e.v) conflicts++;
-        } else if (kept < this.playbackCap) {
-          c.push(e.v);
-          kept++;
-        } else capped++;
+        } else c.push(e.v);
       }
     }
     const sequences = [...seqs]
@@ -605,8 +623,25 @@ export class Learner {
         while (trimmed.length > 1 && JSON.stringify(trimmed[trimmed.length - 1]) === JSON.stringify(trimmed[trimmed.length - 2])) trimmed.pop();
         return { after, runs: trimmed };
       });
+    // the cap, on what is left after the repeats are folded: later runs and values go
+    for (const seq of sequences) {
+      for (let j = 0; j < seq.runs.length; j++) {
+        const run = seq.runs[j]!;
+        if (kept + run.length <= this.playbackCap) {
+          kept += run.length;
+          continue;
+        }
+        const room = this.playbackCap - kept;
+        for (const r of seq.runs.slice(j + 1)) capped += r.length;
+        capped += run.length - Math.max(room, 0);
+        seq.runs.length = j + (room > 0 ? 1 : 0);
+        if (room > 0) run.length = room;
+        kept = this.playbackCap;
+        break;
+      }
+    }
     const notes: string[] = [];
-    if (capped) notes.push(`playback capped at ${this.playbackCap} values: ${capped} later reads not recorded`);
+    if (capped) notes.push(`playback capped at ${this.playbackCap} values: ${capped} recorded values dropped`);
     if (conflicts) notes.push(`${conflicts} reads disagree between runs after the same write (the first run's kept)`);
     if (notes.length) this.notes.push(`register ${h.key}: ${notes.join('; ')}`);
     return { rule: { kind: 'playback', initial: hex(initial ?? 0n), sequences }, note: notes.length ? notes.join('; ') : 'no simpler rule explains every read' };

@@ -120,10 +120,13 @@ export interface DataportRule {
  *   - a rising edge of sk with cs high, not outputting, shifts `di` in: leading 0s are skipped
  *     until the start bit (1); then 2 opcode bits and `addrBits` address bits; when the last
  *     address bit is in and the opcode is `readOp`, output starts: index = `lead`;
- *   - while outputting, each later edge of sk of the kind `edge` (rise or fall): index += 1.
+ *   - while outputting, each later edge of sk of the kind `edge` (rise or fall): index += 1;
+ *     past the 16th bit a `sequential` EEPROM goes on with the next word, another ends the
+ *     command there (that edge then counts as a command edge: a 1 on di is a start bit).
  * A read answers v with the `do` bit: while outputting, bit (16 - index) of words[addr + k]
- *   (k = how many whole words were already shifted out; index 0 is the dummy 0 bit, sequential
- *   reads roll over to the next word), else `idle`. Words not in the table read `blank`.
+ *   (k = how many whole words were already shifted out; index 0 is the dummy 0 bit), else `idle`:
+ *   0, 1, or 'last' (the last bit the EEPROM drove, 0 before any; 0 while cs is low). Words not
+ *   in the table read `blank`.
  */
 export interface EepromRule {
   kind: 'eeprom';
@@ -143,7 +146,10 @@ export interface EepromRule {
    * 'hold' — it is frozen, DO still shows the current output bit, until cs rises (QEMU's e1000).
    */
   deselect: 'idle' | 'hold';
-  idle: number;
+  /** Past a word's 16th bit: on with the next word (true) or the command ends (false). */
+  sequential: boolean;
+  /** DO when not outputting: 0, 1, or 'last' (the last bit driven, held; 0 while cs is low). */
+  idle: 0 | 1 | 'last';
   blank: string;
   /** [address, word] pairs, sorted by address. */
   words: [string, string][];
@@ -267,6 +273,9 @@ export interface EepromState {
   /** -1: not outputting. */
   index: number;
   addr: number;
+  /** The last bit driven: its word's address and bit (lastAddr -1: a 0, the dummy bit or none yet). */
+  lastAddr: number;
+  lastBit: number;
 }
 
 function initState(r: RegState): void {
@@ -435,33 +444,53 @@ function bit(w: bigint, n: number): boolean {
   return ((w >> BigInt(n)) & 1n) === 1n;
 }
 
-export function eepromWrite(rule: Pick<EepromRule, 'cs' | 'sk' | 'di' | 'addrBits' | 'readOp' | 'lead' | 'edge' | 'deselect'>, e: EepromState, w: bigint): void {
+type EepromParams = Pick<EepromRule, 'cs' | 'sk' | 'di' | 'addrBits' | 'readOp' | 'lead' | 'edge' | 'deselect' | 'sequential' | 'idle'>;
+
+function endCommand(e: EepromState): void {
+  e.started = false;
+  e.nIn = 0;
+  e.shift = 0;
+  e.index = -1;
+}
+
+/** Where output index `i` is: its word's address and bit. */
+function position(rule: Pick<EepromRule, 'addrBits'>, e: EepromState, i: number): { addr: number; bit: number } {
+  const k = Math.floor((i - 1) / 16);
+  return { addr: (e.addr + k) % 2 ** rule.addrBits, bit: 15 - ((i - 1) % 16) };
+}
+
+function driven(rule: EepromParams, e: EepromState): void {
+  if (e.index <= 0) e.lastAddr = -1;
+  else {
+    const p = position(rule, e, e.index);
+    e.lastAddr = p.addr;
+    e.lastBit = p.bit;
+  }
+}
+
+export function eepromWrite(rule: EepromParams, e: EepromState, w: bigint): void {
   const cs = bit(w, rule.cs);
   const sk = bit(w, rule.sk);
   if (!cs) {
     e.cs = false;
     e.sk = sk;
     if (rule.deselect === 'hold') return; // frozen, its output held, until cs rises again
-    e.started = false;
-    e.nIn = 0;
-    e.shift = 0;
-    e.index = -1;
+    endCommand(e);
     return;
   }
-  if (!e.cs) {
-    // cs rises: a new command
-    e.started = false;
-    e.nIn = 0;
-    e.shift = 0;
-    e.index = -1;
-  }
+  if (!e.cs) endCommand(e); // cs rises: a new command
   const rising = sk && !e.sk;
   const falling = !sk && e.sk;
   e.cs = true;
   e.sk = sk;
   if (e.index >= 0) {
-    if (rule.edge === 'fall' ? falling : rising) e.index++;
-    return;
+    if (!(rule.edge === 'fall' ? falling : rising)) return;
+    if (rule.sequential || e.index < 16) {
+      e.index++;
+      driven(rule, e);
+      return;
+    }
+    endCommand(e); // the command ends; this edge is a command edge
   }
   if (!rising) return;
   const di = bit(w, rule.di) ? 1 : 0;
@@ -475,26 +504,32 @@ export function eepromWrite(rule: Pick<EepromRule, 'cs' | 'sk' | 'di' | 'addrBit
   if (e.nIn === 2 + rule.addrBits) {
     const op = Math.floor(e.shift / 2 ** rule.addrBits);
     e.addr = e.shift % 2 ** rule.addrBits;
-    if (op === rule.readOp) e.index = rule.lead;
+    if (op === rule.readOp) {
+      e.index = rule.lead;
+      driven(rule, e);
+    }
   }
 }
 
-/** What the EEPROM drives on DO now: the idle level, the dummy 0, or a bit of a word. */
-export function eepromOutput(rule: Pick<EepromRule, 'addrBits' | 'deselect'>, e: EepromState): 'idle' | 'dummy' | { addr: number; bit: number } {
-  if ((!e.cs && rule.deselect !== 'hold') || e.index < 0) return 'idle';
-  if (e.index === 0) return 'dummy';
-  const k = Math.floor((e.index - 1) / 16);
-  return { addr: (e.addr + k) % 2 ** rule.addrBits, bit: 15 - ((e.index - 1) % 16) };
+/** What the EEPROM drives on DO now: its idle level, a 0 (the dummy bit), or a bit of a word. */
+export function eepromOutput(rule: EepromParams, e: EepromState): 'idle' | 'zero' | { addr: number; bit: number } {
+  if (!e.cs && rule.deselect !== 'hold') return rule.idle === 'last' ? 'zero' : 'idle';
+  if (e.index < 0) {
+    if (rule.idle !== 'last') return 'idle';
+    return e.lastAddr < 0 ? 'zero' : { addr: e.lastAddr, bit: e.lastBit };
+  }
+  if (e.index === 0) return 'zero';
+  return position(rule, e, e.index);
 }
 
 export function newEepromState(): EepromState {
-  return { cs: false, sk: false, started: false, nIn: 0, shift: 0, index: -1, addr: 0 };
+  return { cs: false, sk: false, started: false, nIn: 0, shift: 0, index: -1, addr: 0, lastAddr: -1, lastBit: 0 };
 }
 
 function eepromDo(rule: EepromRule, s: RegState): number {
   const out = eepromOutput(rule, s.ee!);
-  if (out === 'idle') return rule.idle;
-  if (out === 'dummy') return 0;
+  if (out === 'idle') return rule.idle === 1 ? 1 : 0;
+  if (out === 'zero') return 0;
   const word = s.words!.get(out.addr) ?? H(rule.blank);
   return Number((word >> BigInt(out.bit)) & 1n);
 }

@@ -53,7 +53,7 @@ describe('rules answer as docs/model.md says', () => {
   });
   it('eeprom: a 93C46 READ bit-banged through one register (e1000 EECD bits)', () => {
     // SK bit 0, CS bit 1, DI bit 2, DO bit 3; 6 address bits; word 2 = 0xa55a
-    const d = new DeviceState({ registers: [reg('0x10', { kind: 'eeprom', reset: '0x110', mask: '0x7', cs: 1, sk: 0, di: 2, do: 3, addrBits: 6, readOp: 2, lead: 0, edge: 'rise', deselect: 'idle', idle: 0, blank: '0xffff', words: [['0x2', '0xa55a'], ['0x3', '0x1234']] })] });
+    const d = new DeviceState({ registers: [reg('0x10', { kind: 'eeprom', reset: '0x110', mask: '0x7', cs: 1, sk: 0, di: 2, do: 3, addrBits: 6, readOp: 2, lead: 0, edge: 'rise', deselect: 'idle', sequential: true, idle: 0, blank: '0xffff', words: [['0x2', '0xa55a'], ['0x3', '0x1234']] })] });
     const w = (v: number) => d.write(0, 0x10n, 4, BigInt(v));
     const clockIn = (b: number) => {
       w(0x2 | (b << 2));
@@ -73,7 +73,7 @@ describe('rules answer as docs/model.md says', () => {
     expect(r(d, 0x10)).toBe('0x110');
   });
   it('eeprom: output moved on by the falling edge (as the e1000 of QEMU does), the first bit readable before the first clock', () => {
-    const d = new DeviceState({ registers: [reg('0x10', { kind: 'eeprom', reset: '0x0', mask: '0x7', cs: 1, sk: 0, di: 2, do: 3, addrBits: 6, readOp: 2, lead: 0, edge: 'fall', deselect: 'idle', idle: 0, blank: '0xffff', words: [['0x2', '0x8001']] })] });
+    const d = new DeviceState({ registers: [reg('0x10', { kind: 'eeprom', reset: '0x0', mask: '0x7', cs: 1, sk: 0, di: 2, do: 3, addrBits: 6, readOp: 2, lead: 0, edge: 'fall', deselect: 'idle', sequential: true, idle: 0, blank: '0xffff', words: [['0x2', '0x8001']] })] });
     const w = (v: number) => d.write(0, 0x10n, 4, BigInt(v));
     const dout = () => (Number(d.read(0, 0x10n, 4).value) >> 3) & 1;
     w(0x2);
