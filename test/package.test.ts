@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, sh } from './helpers/util.js';
 
-const TOOLS = ['parse', 'filter', 'replay', 'extract', 'format', 'annotate', 'diff', 'regs', 'report'];
+const TOOLS = ['parse', 'filter', 'replay', 'extract', 'format', 'annotate', 'diff', 'regs', 'report', 'model'];
 const work = mkdtempSync(join(tmpdir(), 'mmio-pack-'));
 const packs = join(work, 'packs');
 const TRACE = join(ROOT, 'examples', 'bcm43602', 'trace.log');

@@ -15,6 +15,8 @@ export const TOOLS: [string, string[]][] = [
   ['mmio-diff', []],
   ['mmio-regs', []],
   ['mmio-report', []],
+  ['mmio-model', ['learn']],
+  ['mmio-model', ['check']],
 ];
 
 export interface Flag {

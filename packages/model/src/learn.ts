@@ -332,7 +332,10 @@ export class Learner {
     const reset = resets[0] ?? and & constMask;
     const storageBits = this.storageBits(runs, varying, reset);
     if (storageBits === varying) {
-      const rule: Rule = { kind: 'storage', reset: hex(reset), mask: hex(varying) };
+      // writable: every bit that read back what was last written (or its reset value) in every
+      // run, not only the bits seen to change: a bit always written as it was is storage too
+      const mask = this.storageBits(runs, all, reset);
+      const rule: Rule = { kind: 'storage', reset: hex(reset), mask: hex(mask) };
       if (ok(rule)) return out(rule);
     }
     const rest = varying & ~storageBits;
