@@ -44,7 +44,7 @@ export interface LearnOptions {
   generator?: string;
 }
 
-export const PLAYBACK_CAP = 4096;
+export const PLAYBACK_CAP = 1 << 16;
 export const HISTORY_CAP = 1 << 16;
 
 /** A register's history over every run. */
@@ -313,7 +313,7 @@ export class Learner {
     const recorded = rec.slice(0, Math.min(n, this.playbackCap)).map(hex);
     const out = (rule: Rule, note?: string): RegisterModel => ({ ...base, rule, reads: h.reads, writes: h.writes, support, regs, recorded, ...(note ? { note } : {}) });
     const all = h.width >= 8 ? (1n << 64n) - 1n : (1n << BigInt(h.width * 8)) - 1n;
-    const runs = h.runs.map((r) => r ?? []);
+    const runs = Array.from({ length: this.runs.length }, (_, i) => h.runs[i] ?? []);
     const reads = runs.flat().filter((e) => !e.w);
     const values = new Set(reads.map((e) => e.v));
     // constant: what mmio-regs calls constant (one value read), in every run
@@ -430,7 +430,7 @@ export class Learner {
 
   /** This register's accesses merged, in device order, with the writes of other registers, per run. */
   private merged(h: Hist, others: string[]): { key: string; e: Entry }[][] {
-    return h.runs.map((r, run) => {
+    return Array.from({ length: this.runs.length }, (_, run) => h.runs[run]).map((r, run) => {
       const list = (r ?? []).map((e) => ({ key: h.key, e }));
       for (const o of others) {
         if (o === h.key) continue;
@@ -503,6 +503,7 @@ export class Learner {
 
   /** A serial EEPROM behind the register: its bits found, its read commands decoded, its words learned from the reads. */
   private eeprom(h: Hist, runs: Entry[][], varying: bigint, storageBits: bigint, reset: bigint, all: bigint): EepromRule | undefined {
+    void storageBits;
     const width = h.width * 8;
     const bitsOf = (m: bigint) => [...Array(width).keys()].filter((b) => ((m >> BigInt(b)) & 1n) === 1n);
     const doCands = bitsOf(varying & ~storageBits);
@@ -522,8 +523,10 @@ export class Learner {
     const wv = bitsOf((wAnd ^ wOr) & all);
     if (wv.length < 3 || doCands.length === 0) return undefined;
     const skCands = [...wv].sort((a, b) => toggles[b]! - toggles[a]! || a - b).slice(0, 2);
+    // the bits other than DO: storage wherever they read back what was written (as for storage)
+    const storeAll = this.storageBits(runs, all, reset);
     for (const dob of doCands) {
-      const mask = storageBits & ~(1n << BigInt(dob));
+      const mask = storeAll & ~(1n << BigInt(dob));
       for (const sk of skCands)
         for (const cs of wv)
           for (const di of wv) {
