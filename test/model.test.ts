@@ -157,3 +157,53 @@ describe('mmio-model learn: what the model says', () => {
     expect(readFileSync(again, 'utf8').replace(/rtl8139-again/g, 'rtl8139')).toBe(readFileSync(models.rtl8139!, 'utf8'));
   });
 });
+
+describe('mmio-model: bad input, one line naming file:line', () => {
+  it('a model of another schema, truncated, or with a broken field', async () => {
+    const good = readFileSync(models.rtl8139!, 'utf8');
+    const cases: [string, string, RegExp][] = [
+      ['other-schema', good.replace('"mmio-model/1"', '"mmio-model/2"'), /^mmio-model: .*other-schema\.json:2: schema "mmio-model\/2": this mmio-model reads "mmio-model\/1"\n$/],
+      ['truncated', good.slice(0, Math.floor(good.length / 2)), /^mmio-model: .*truncated\.json:\d+: (the model ends early|a string that does not end) \(truncated\?\)\n$/],
+      ['broken', good.replace('"kind":"eeprom"', '"kind":"eprom"'), /^mmio-model: .*broken\.json:\d+: register 0:0x50:1: rule kind "eprom" is not one of constant, storage, w1c, self-clearing, counter, poll, dataport, eeprom, playback\n$/],
+      ['bad-hex', good.replace(/"offset":"0x50"/, '"offset":"80"'), /^mmio-model: .*bad-hex\.json:\d+: registers\[\d+\]: "offset" must be a hex string \(0x…\), not "80"\n$/],
+    ];
+    for (const [name, text, re] of cases) {
+      const f = join(dir, `${name}.json`);
+      writeFileSync(f, text);
+      const r = await run('mmio-model', ['check', f, cap('rtl8139', 'probe-2')]);
+      expect(r.code, name).toBe(1);
+      expect(r.stderr, name).toMatch(re);
+      expect(r.stdout, name).toBe('');
+    }
+    // the line named is the line of the field
+    const broken = good.replace('"kind":"eeprom"', '"kind":"eprom"');
+    const line = broken.split('\n').findIndex((l) => l.includes('"eprom"')) + 1;
+    const r = await run('mmio-model', ['check', join(dir, 'broken.json'), cap('rtl8139', 'probe-2')]);
+    expect(r.stderr).toContain(`broken.json:${line}: `);
+  });
+
+  it('several devices without a selector: a usage error naming them', async () => {
+    const r = await run('mmio-model', ['learn', join(FIXTURES, 'qemu-memory-ops.log.gz'), '--lines', '1-200000', '-o', join(dir, 'x.json')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^mmio-model: .*qemu-memory-ops\.log\.gz: \d+ devices in the input: .*; learn one at a time: --dev DEV \(VFIO, mmiotrace\) or --name 'REGION\*' \(QEMU memory-ops\) \(see mmio-model --help\)\n$/);
+  });
+
+  it('--min: exit 1 below it; --mismatches: one record per wrong read', async () => {
+    const below = await run('mmio-model', ['check', models.rtl8139!, '--min', '99', cap('rtl8139', 'order')]);
+    expect(below.code).toBe(1);
+    expect(below.stderr).toMatch(/below --min 99\n$/);
+    const mm = await run('mmio-model', ['check', models.rtl8139!, '--mismatches', cap('rtl8139', 'order')]);
+    expect(mm.code).toBe(0);
+    const recs = mm.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const wrong = results['rtl8139: probe-1 → another order']!;
+    expect(recs.length).toBe(wrong.reads - wrong.exact);
+    expect(Object.keys(recs[0])).toEqual(['file', 'line', 'region', 'offset', 'width', 'device', 'model', 'rule']);
+  });
+
+  it('qemu: a C file whose answering logic compiles alone', async () => {
+    const c = join(dir, 'rtl.c');
+    const r = await run('mmio-model', ['qemu', models.rtl8139!, '--type', 'rtl-model', '-o', c]);
+    expect(r.code).toBe(0);
+    expect(readFileSync(c, 'utf8')).toMatch(/rtl-model: a QEMU PCI device/);
+  });
+});

@@ -17,6 +17,7 @@ export const TOOLS: [string, string[]][] = [
   ['mmio-report', []],
   ['mmio-model', ['learn']],
   ['mmio-model', ['check']],
+  ['mmio-model', ['qemu']],
 ];
 
 export interface Flag {

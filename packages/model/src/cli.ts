@@ -6,6 +6,9 @@ import { Checker, checkText, pct, type Mismatch } from './check.js';
 import { Learner, PLAYBACK_CAP, type GivenBar, type LearnOptions } from './learn.js';
 import { modelJson, parseModel } from './load.js';
 import type { Model } from './model.js';
+import { QemuModelError, generateQemuDevice, mesonWithDevice, qemuFileName, defaultTypeName } from './qemu.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 
 const TOOL = 'mmio-model';
 /** The largest model read: 256 MiB. */
@@ -71,10 +74,11 @@ export async function main(argv: string[]): Promise<number> {
   const files = (a: Ev) => ((a.files as string[] | undefined) ?? []).map(String).map((f) => (f === '' ? '-' : f));
   const parser = cliParser(TOOL, argv)
     .usage(
-      '$0 <learn|check> [options]\n\n' +
+      '$0 <learn|check|qemu> [options]\n\n' +
         'Learn from traces of a driver a model of its device that answers every register as the\n' +
         'device did (constant, storage, w1c, self-clearing, counter, poll, data port, bit-banged\n' +
-        'EEPROM, and only then playback); check it on another run. The model: docs/model.md.',
+        'EEPROM, and only then playback); check it on another run; make a QEMU device of it.\n' +
+        'The model: docs/model.md.',
     )
     .command(
       'learn [files..]',
@@ -148,10 +152,53 @@ export async function main(argv: string[]): Promise<number> {
         }
       },
     )
-    .demandCommand(1, 'a command: learn or check')
+    .command(
+      'qemu <model>',
+      'write a QEMU PCI device (one C file) that answers as the model does',
+      (y) =>
+        y
+          .positional('model', { type: 'string', demandOption: true, describe: 'the model (from mmio-model learn)' })
+          .option('output', { alias: 'o', type: 'string', requiresArg: true, describe: 'the C file to write (atomically); - for stdout (default: --into, or stdout)' })
+          .option('type', { type: 'string', requiresArg: true, describe: 'the QOM type name, what -device takes (default: mmio-VVVV-DDDD from the IDs)' })
+          .option('alias', { type: 'string', requiresArg: true, describe: 'N=M, repeatable: BAR N answers as BAR M (a memory BAR that is a window on an I/O BAR)' })
+          .option('into', { type: 'string', requiresArg: true, describe: "a QEMU source tree: write hw/misc/TYPE.c there and add its line to hw/misc/meson.build" })
+          .example('$0 qemu e1000.json --type e1000-model -o e1000_model.c', 'a device for QEMU'),
+      async (a) => {
+        const model = await loadModel(String(a.model));
+        const aliases: [number, number][] = [a.alias ?? []].flat().map(String).map((x) => {
+          const m = /^([0-5])=([0-5])$/.exec(x);
+          if (!m) throw new UsageError(`--alias ${JSON.stringify(x)}: expected N=M, BAR numbers 0-5`);
+          return [+m[1]!, +m[2]!];
+        });
+        let text: string;
+        const type = a.type === undefined ? defaultTypeName(model) : String([a.type].flat().pop());
+        try {
+          text = generateQemuDevice(model, { type, source: inputName(String(a.model)), aliases });
+        } catch (e) {
+          if (e instanceof QemuModelError) throw new InputError(e.message, inputName(String(a.model)));
+          throw e;
+        }
+        if (a.into !== undefined) {
+          const src = String(a.into);
+          const mesonPath = join(src, 'hw', 'misc', 'meson.build');
+          const meson = await readFile(mesonPath, 'utf8');
+          const file = qemuFileName(type);
+          await writeAtomic(join(src, 'hw', 'misc', file), (target) => writeFile(target, text));
+          const m = mesonWithDevice(meson, file);
+          if (m.added) await writeAtomic(mesonPath, (target) => writeFile(target, m.text));
+          warn(TOOL, `${join(src, 'hw', 'misc', file)}${m.added ? `, and its line in ${mesonPath}` : ''}: build QEMU and run it with -device ${type}`);
+        }
+        if (a.output !== undefined && String(a.output) !== '-') await writeAtomic(String(a.output), (target) => writeFile(target, text), [String(a.model)]);
+        else if (a.into === undefined || a.output === '-') {
+          const out = new LineWriter(process.stdout);
+          out.line(text.replace(/\n$/, ''));
+          await out.flush();
+        }
+      },
+    )
+    .demandCommand(1, 'a command: learn, check or qemu')
     .strict();
   await parser.parseAsync();
-  void InputError;
   void existsSync;
   return code;
 }

@@ -105,6 +105,11 @@ export class PciFunction {
     return false;
   }
 
+  /** Does any BAR have a base and a size (so that an address can be in it)? */
+  hasBars(): boolean {
+    return this.bars.some((b) => b.base !== undefined && b.base !== 0n && b.size !== undefined);
+  }
+
   /** The function's BAR that holds an absolute address. */
   barOf(addr: bigint): { index: number; offset: bigint } | undefined {
     for (let i = 0; i < 6; i++) {
@@ -196,10 +201,19 @@ export class FileRun {
   otherRegions = 0;
   constructor(readonly file: string, readonly historyCap: number) {}
 
+  /** The functions with a BAR placed (a base and a size): the ones an address can be in. */
+  private withBars = new Set<string>();
+
   fn(bdf: string): PciFunction {
     let f = this.pci.get(bdf);
     if (!f) this.pci.set(bdf, (f = new PciFunction()));
     return f;
+  }
+
+  private configAccess(bdf: string, off: number, width: number, value: bigint, write: boolean, place: string): void {
+    const f = this.fn(bdf);
+    f.access(off, width, value, write, place);
+    if (off < 0x28 && off + width > 0x10 && !this.withBars.has(bdf) && f.hasBars()) this.withBars.add(bdf);
   }
 
   /** A config-space access (of any device, selected or not): true when it was one. */
@@ -218,7 +232,7 @@ export class FileRun {
     const place = `${this.file}:${ev.line ?? '?'}`;
     const width = ev.width as number;
     if (ev.region === 7 && typeof ev.dev === 'string' && typeof ev.offset === 'string') {
-      this.fn(ev.dev).access(Number(BigInt(ev.offset)), width, BigInt(ev.value as string), write, place);
+      this.configAccess(ev.dev, Number(BigInt(ev.offset)), width, BigInt(ev.value as string), write, place);
       return true;
     }
     const name = ev.name;
@@ -228,12 +242,12 @@ export class FileRun {
     }
     if (name === 'pci-conf-data') {
       const target = this.cf8 === undefined ? undefined : cf8Target(this.cf8);
-      if (target && typeof ev.addr === 'string') this.fn(target.bdf).access(target.reg + (Number(BigInt(ev.addr)) & 3), width, BigInt(ev.value as string), write, place);
+      if (target && typeof ev.addr === 'string') this.configAccess(target.bdf, target.reg + (Number(BigInt(ev.addr)) & 3), width, BigInt(ev.value as string), write, place);
       return true;
     }
     if (name === 'pcie-mmcfg-mmio' && typeof ev.addr === 'string') {
       const a = Number(BigInt(ev.addr) & 0xfffffffn);
-      this.fn(bdfName(a >>> 20, (a >>> 15) & 0x1f, (a >>> 12) & 7)).access(a & 0xfff, width, BigInt(ev.value as string), write, place);
+      this.configAccess(bdfName(a >>> 20, (a >>> 15) & 0x1f, (a >>> 12) & 7), a & 0xfff, width, BigInt(ev.value as string), write, place);
       return true;
     }
     return false;
@@ -260,7 +274,8 @@ export class FileRun {
     const cached = this.nameCache.get(name);
     const inCached = cached?.fn.barOf(addr);
     if (cached && inCached) return this.hit(cached.bdf, cached.fn, inCached, name);
-    for (const [bdf, fn] of this.pci) {
+    for (const bdf of this.withBars) {
+      const fn = this.pci.get(bdf)!;
       const bar = fn.barOf(addr);
       if (bar) {
         this.nameCache.set(name, { bdf, fn });

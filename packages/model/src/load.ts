@@ -213,9 +213,9 @@ export function parseModel(text: string, file: string): Model {
         intOf(rule, 'readOp', w, 0, 3);
         intOf(rule, 'lead', w, 0, 1);
         if (rule.idle !== 0 && rule.idle !== 1 && rule.idle !== 'last') bad(rule, 'idle', `${w}: "idle" must be 0, 1 or "last"`);
-        if (typeof rule.sequential !== 'boolean') bad(rule, 'sequential', `${w}: "sequential" must be true or false`);
+        if (rule.sequential !== undefined && typeof rule.sequential !== 'boolean') bad(rule, 'sequential', `${w}: "sequential" must be true or false`);
         if (rule.edge !== 'rise' && rule.edge !== 'fall') bad(rule, 'edge', `${w}: "edge" must be "rise" or "fall"`);
-        if (rule.deselect !== 'idle' && rule.deselect !== 'hold') bad(rule, 'deselect', `${w}: "deselect" must be "idle" or "hold"`);
+        if (rule.deselect !== undefined && rule.deselect !== 'idle' && rule.deselect !== 'hold') bad(rule, 'deselect', `${w}: "deselect" must be "idle" or "hold"`);
         pairs(rule, 'words', w);
         break;
       case 'playback': {

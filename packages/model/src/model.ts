@@ -142,12 +142,12 @@ export interface EepromRule {
   /** The clock edge that moves the output on: 'rise' (a 93C46 as its data sheet says) or 'fall'. */
   edge: 'rise' | 'fall';
   /**
-   * cs low: 'idle' — the EEPROM goes idle at once (DO reads `idle`, a 93C46's data sheet);
+   * cs low: 'idle' (the default) — the EEPROM goes idle at once (DO reads `idle`, a 93C46's data sheet);
    * 'hold' — it is frozen, DO still shows the current output bit, until cs rises (QEMU's e1000).
    */
-  deselect: 'idle' | 'hold';
-  /** Past a word's 16th bit: on with the next word (true) or the command ends (false). */
-  sequential: boolean;
+  deselect?: 'idle' | 'hold';
+  /** Past a word's 16th bit: on with the next word (true, the default) or the command ends (false). */
+  sequential?: boolean;
   /** DO when not outputting: 0, 1, or 'last' (the last bit driven, held; 0 while cs is low). */
   idle: 0 | 1 | 'last';
   blank: string;
@@ -485,7 +485,7 @@ export function eepromWrite(rule: EepromParams, e: EepromState, w: bigint): void
   e.sk = sk;
   if (e.index >= 0) {
     if (!(rule.edge === 'fall' ? falling : rising)) return;
-    if (rule.sequential || e.index < 16) {
+    if (rule.sequential !== false || e.index < 16) {
       e.index++;
       driven(rule, e);
       return;

@@ -168,7 +168,8 @@ function ruleRow(reg: RegisterModel, t: Tables, where: string): string {
       const first = t.pairs.length;
       const words = new Map(rule.words.map(([a, w]) => [num(a, `${where} word address`), num(w, `${where} word`)] as const));
       t.pairs.push(...[...words].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
-      if (rule.idle !== 0 && rule.idle !== 1) throw new QemuModelError(`${where} idle: ${rule.idle} is not a bit level (0 or 1)`);
+      if (rule.idle !== 0 && rule.idle !== 1 && rule.idle !== 'last') throw new QemuModelError(`${where} idle: ${rule.idle} is not a bit level (0 or 1) or "last"`);
+      if (rule.deselect !== undefined && rule.deselect !== 'idle' && rule.deselect !== 'hold') throw new QemuModelError(`${where} deselect: ${JSON.stringify(rule.deselect)} is not idle or hold`);
       if (!Number.isInteger(rule.addrBits) || rule.addrBits < 1 || rule.addrBits > 24) throw new QemuModelError(`${where} addrBits: ${rule.addrBits} is not 1-24`);
       if (rule.edge !== 'rise' && rule.edge !== 'fall') throw new QemuModelError(`${where} edge: ${JSON.stringify(rule.edge)} is not rise or fall`);
       f.push(
@@ -182,7 +183,10 @@ function ruleRow(reg: RegisterModel, t: Tables, where: string): string {
         field('read_op', count(rule.readOp, 'readOp') > 3 ? 0xff : rule.readOp), // the opcode is 2 bits: another never matches
         field('lead', count(rule.lead, 'lead')),
         field('edge_fall', rule.edge === 'fall' ? 1 : 0),
-        field('idle', rule.idle ? 1 : 0),
+        field('idle', rule.idle === 1 ? 1 : 0),
+        field('idle_last', rule.idle === 'last' ? 1 : 0),
+        field('deselect_hold', rule.deselect === 'hold' ? 1 : 0),
+        field('sequential', rule.sequential === false ? 0 : 1),
         field('dflt', n(rule.blank, 'blank')),
         field('table', first),
         field('ntable', words.size),
@@ -245,7 +249,8 @@ function answeringLogic(model: Model, prefixNotes: string[]): string {
     ' *   dataport       watch (the register whose last written value is the key), mask (key mask),',
     ' *                  dflt, mm_pairs[table, table + ntable)',
     ' *   eeprom         reset, mask, cs, sk, di, dout (bit numbers), addr_bits, read_op, lead,',
-    ' *                  edge_fall, idle, dflt (blank word), words in mm_pairs[table, table + ntable)',
+    ' *                  edge_fall, idle, idle_last, deselect_hold, sequential, dflt (blank word),',
+    ' *                  words in mm_pairs[table, table + ntable)',
     ' *   playback       reset (initial), mm_seqs[table, table + ntable) */',
     'typedef struct MMRule {',
     '    uint8_t region, width, kind;',
@@ -255,7 +260,7 @@ function answeringLogic(model: Model, prefixNotes: string[]): string {
     '    int32_t watch;',
     '    uint32_t table, ntable;',
     '    uint32_t lead;',
-    '    uint8_t cs, sk, di, dout, addr_bits, read_op, edge_fall, idle;',
+    '    uint8_t cs, sk, di, dout, addr_bits, read_op, edge_fall, idle, idle_last, deselect_hold, sequential;',
     '} MMRule;',
     '',
     'typedef struct MMRef { uint8_t region, width; uint64_t offset; } MMRef;',
@@ -315,6 +320,8 @@ const C_LOGIC = String.raw`typedef struct MMEeprom {
     uint64_t shift;
     int64_t index;              /* -1: not shifting a word out */
     uint64_t addr;
+    int64_t last_addr;          /* the last bit driven: its word (-1: a 0, the dummy or none yet) */
+    unsigned last_bit;
 } MMEeprom;
 
 typedef struct MMRegState {
@@ -375,6 +382,7 @@ static void mm_reset(MMDevice *d)
             break;
         }
         s->ee.index = -1;
+        s->ee.last_addr = -1;
     }
     d->last_write = 0;
 }
@@ -384,6 +392,25 @@ static bool mm_bit(uint64_t w, unsigned n)
     return (w >> n) & 1;
 }
 
+static void mm_eeprom_end(MMEeprom *e)
+{
+    e->started = false;
+    e->n_in = 0;
+    e->shift = 0;
+    e->index = -1;
+}
+
+static void mm_eeprom_driven(const MMRule *r, MMEeprom *e)
+{
+    if (e->index <= 0) {
+        e->last_addr = -1;
+    } else {
+        uint64_t k = (uint64_t)(e->index - 1) / 16;
+        e->last_addr = (int64_t)((e->addr + k) & (((uint64_t)1 << r->addr_bits) - 1));
+        e->last_bit = 15 - (unsigned)((e->index - 1) % 16);
+    }
+}
+
 static void mm_eeprom_write(const MMRule *r, MMEeprom *e, uint64_t w)
 {
     bool cs = mm_bit(w, r->cs), sk = mm_bit(w, r->sk), rising, falling;
@@ -391,27 +418,29 @@ static void mm_eeprom_write(const MMRule *r, MMEeprom *e, uint64_t w)
     if (!cs) {
         e->cs = false;
         e->sk = sk;
-        e->started = false;
-        e->n_in = 0;
-        e->shift = 0;
-        e->index = -1;
+        if (r->deselect_hold) {
+            return; /* frozen, its output held, until cs rises again */
+        }
+        mm_eeprom_end(e);
         return;
     }
     if (!e->cs) { /* cs rises: a new command */
-        e->started = false;
-        e->n_in = 0;
-        e->shift = 0;
-        e->index = -1;
+        mm_eeprom_end(e);
     }
     rising = sk && !e->sk;
     falling = !sk && e->sk;
     e->cs = true;
     e->sk = sk;
     if (e->index >= 0) {
-        if (r->edge_fall ? falling : rising) {
-            e->index++;
+        if (!(r->edge_fall ? falling : rising)) {
+            return;
         }
-        return;
+        if (r->sequential || e->index < 16) {
+            e->index++;
+            mm_eeprom_driven(r, e);
+            return;
+        }
+        mm_eeprom_end(e); /* the command ends; this edge is a command edge */
     }
     if (!rising) {
         return;
@@ -433,6 +462,7 @@ static void mm_eeprom_write(const MMRule *r, MMEeprom *e, uint64_t w)
         e->addr = e->shift & (((uint64_t)1 << r->addr_bits) - 1);
         if (op == r->read_op) {
             e->index = r->lead;
+            mm_eeprom_driven(r, e);
         }
     }
 }
@@ -458,8 +488,18 @@ static unsigned mm_eeprom_do(const MMRule *r, const MMEeprom *e)
 {
     uint64_t k, addr, word;
     unsigned bit;
-    if (!e->cs || e->index < 0) {
-        return r->idle;
+    if (!e->cs && !r->deselect_hold) {
+        return r->idle_last ? 0 : r->idle;
+    }
+    if (e->index < 0) {
+        if (!r->idle_last) {
+            return r->idle;
+        }
+        if (e->last_addr < 0) {
+            return 0;
+        }
+        word = mm_pair(r, (uint64_t)e->last_addr, r->dflt);
+        return (word >> e->last_bit) & 1;
     }
     if (e->index == 0) {
         return 0; /* the dummy 0 before the data */

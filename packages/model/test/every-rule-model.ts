@@ -14,7 +14,7 @@ export function everyRuleModel(): Model {
     reg(0, 0x14, 4, { kind: 'poll', after: '0:0x18:4', busy: '0x0', reads: 3, final: '0x10' }),
     reg(0, 0x18, 4, { kind: 'storage', reset: '0x0', mask: '0xffffffff' }),
     reg(0, 0x1c, 4, { kind: 'dataport', from: '0:0x1c:4', keyMask: '0xff00', table: [['0x100', '0x4d020102'], ['0x200', '0x4f490202'], ['0x300', '0x15a0302']], default: '0x2' }),
-    reg(0, 0x24, 4, { kind: 'eeprom', reset: '0x100', mask: '0xfffffff7', cs: 1, sk: 0, di: 2, do: 3, addrBits: 6, readOp: 2, lead: 0, edge: 'fall', idle: 1, blank: '0xffff', words: [['0x0', '0x4d02'], ['0x1', '0x4f49'], ['0x2', '0x15a'], ['0x3f', '0xbaba']] }),
+    reg(0, 0x24, 4, { kind: 'eeprom', reset: '0x100', mask: '0xfffffff7', cs: 1, sk: 0, di: 2, do: 3, addrBits: 6, readOp: 2, lead: 0, edge: 'fall', deselect: 'hold', sequential: true, idle: 1, blank: '0xffff', words: [['0x0', '0x4d02'], ['0x1', '0x4f49'], ['0x2', '0x15a'], ['0x3f', '0xbaba']] }),
     reg(0, 0x28, 4, {
       kind: 'playback',
       initial: '0x7',
@@ -32,7 +32,7 @@ export function everyRuleModel(): Model {
     reg(2, 0x0, 8, { kind: 'storage', reset: '0xffffffff00000000', mask: '0xffffffffffffffff' }),
     reg(2, 0x8, 8, { kind: 'counter', start: '0xfffffffffffffffe', step: '0x3' }),
     reg(4, 0x0, 4, { kind: 'self-clearing', reset: '0x1', mask: '0x3', clear: '0x2', after: 0 }),
-    reg(4, 0x50, 1, { kind: 'eeprom', reset: '0x0', mask: '0xfe', cs: 3, sk: 2, di: 1, do: 0, addrBits: 6, readOp: 2, lead: 0, edge: 'rise', idle: 0, blank: '0x0', words: [['0x7', '0x4d02'], ['0x8', '0x4f49'], ['0x9', '0x35a']] }),
+    reg(4, 0x50, 1, { kind: 'eeprom', reset: '0x0', mask: '0xfe', cs: 3, sk: 2, di: 1, do: 0, addrBits: 6, readOp: 2, lead: 0, edge: 'rise', deselect: 'idle', sequential: false, idle: 'last', blank: '0x0', words: [['0x7', '0x4d02'], ['0x8', '0x4f49'], ['0x9', '0x35a']] }),
   ];
   return {
     schema: SCHEMA,
