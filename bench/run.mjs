@@ -252,6 +252,19 @@ if (!ENVY_ONLY) {
   rmSync(img, { force: true });
 }
 
+// mmio-model learn against mmio-regs on the real 1.5M-line memory-ops trace (issue 23: at most 2×).
+// Self-contained: the same selection for both, the model written to a temporary file, removed after.
+let modelCost;
+if (real && !ENVY_ONLY) {
+  const model = join(tmpdir(), `mmio-bench-${process.pid}-model.json`);
+  const regsBin = join(ROOT, 'packages', 'regs', 'bin', 'mmio-regs.js');
+  const modelBin = join(ROOT, 'packages', 'model', 'bin', 'mmio-model.js');
+  const [regs, learn] = timeAll([[[process.execPath, regsBin, '--name', 'e1000-mmio', real]], [[process.execPath, modelBin, 'learn', '-q', '--name', 'e1000-mmio', real, '-o', model]]]);
+  modelCost = { regs, learn, ratio: learn.wall / regs.wall };
+  log(`  mmio-model learn --name e1000-mmio: ${learn.wall.toFixed(2)} s, RSS ${fmtRss(learn.rss)} MB; mmio-regs: ${regs.wall.toFixed(2)} s, RSS ${fmtRss(regs.rss)} MB; ${modelCost.ratio.toFixed(2)}× (target: at most 2×)`);
+  rmSync(model, { force: true });
+}
+
 // Start-up: --version of every tool against bare node, the same number of runs each, taking turns.
 const TOOLS = ['mmio-parse', 'mmio-filter', 'mmio-replay', 'mmio-extract', 'mmio-format', 'mmio-annotate', 'mmio-diff'];
 const startup = timeAll([[[process.execPath, '-e', '']], ...TOOLS.map((t) => [[join(BIN, t), '--version']])], Math.max(RUNS, 9)).map((r) => r.wall);
@@ -287,6 +300,7 @@ if (WRITE) {
     for (const r of envy.rows) md.push(`| ${r.what} | ${r.wall.toFixed(2)} | ${r.rss} |`);
     md.push('', `Database load (the second row less the first): ${envy.load.toFixed(3)} s. Annotating, start-up and load taken out: ${Math.round(envy.eps).toLocaleString('en-US')} events/s with the sweep's values, ${Math.round(envy.epsRandom).toLocaleString('en-US')} events/s with random values; mmio-filter reads and writes the same events at ${Math.round(envy.filterEps).toLocaleString('en-US')} events/s.` + (envy.demmio ? ` envytools' demmio decodes the sweep once (${envy.once.toLocaleString('en-US')} accesses) in ${envy.demmio.toFixed(2)} s.` : ''));
   }
+  if (modelCost) md.push('', `\`mmio-model learn --name e1000-mmio\` on the real 1.5M-line memory-ops trace: ${modelCost.learn.wall.toFixed(2)} s, peak RSS ${fmtRss(modelCost.learn.rss)} MB, against \`mmio-regs --name e1000-mmio\` ${modelCost.regs.wall.toFixed(2)} s, ${fmtRss(modelCost.regs.rss)} MB: ${modelCost.ratio.toFixed(2)}× (the target: at most 2×).`);
   const path = join(ROOT, 'docs', 'performance.md');
   const old = existsSync(path) ? readFileSync(path, 'utf8') : '# Performance\n\n<!-- bench -->\n';
   const start = old.indexOf('## Figures');
