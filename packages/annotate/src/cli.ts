@@ -1,11 +1,12 @@
 import { LineWriter, insertMembers, lastLineCanonical, UsageError, cliParser, selectorOptions, stringifyEvent, warn } from '@mmio-tools/core';
 import { inputOptions, readSelected } from '@mmio-tools/parse';
+import { followOption } from '@mmio-tools/parse';
 import { loadRegisters, rootsOf } from './load.js';
 
 const TOOL = 'mmio-annotate';
 
 export async function main(argv: string[]): Promise<number> {
-  const args = await inputOptions(
+  const args = await followOption(inputOptions(
     selectorOptions(
       cliParser(TOOL, argv).usage(
         '$0 --regs FILE [options] [file ...]\n\n' +
@@ -16,7 +17,7 @@ export async function main(argv: string[]): Promise<number> {
           'Inputs are NDJSON events or raw traces; the selectors choose what is written.',
       ),
     ),
-  )
+  ))
     .option('regs', { type: 'string', demandOption: true, requiresArg: true, describe: 'register database: rnndb .xml, or .json/.yaml map' })
     .option('domain', { type: 'string', requiresArg: true, describe: 'rnndb domain to use (default: the only one)' })
     .option('bar', { type: 'string', default: '0', describe: 'rnndb: the region (BAR) the domain describes (--region selects events, as in every tool)' })

@@ -16,3 +16,4 @@ export * from './select.js';
 export * from './progress.js';
 export * from './sniff.js';
 export * from './utf8.js';
+export * from './follow.js';

@@ -2,6 +2,7 @@ import { createReadStream, fstatSync, readFileSync, statSync, type Stats } from 
 import { readFile, stat } from 'node:fs/promises';
 import { InputError } from './errors.js';
 import { progressFor } from './progress.js';
+import { followChunks } from './follow.js';
 import { sniffInput } from './sniff.js';
 import { createGunzip, createInflateRaw } from 'node:zlib';
 import { Readable } from 'node:stream';
@@ -19,7 +20,12 @@ export function isGzip(head: Uint8Array): boolean {
   return head.length >= 2 && head[0] === GZIP_MAGIC0 && head[1] === GZIP_MAGIC1;
 }
 
-async function* rawChunks(path: string, chunkSize: number, onRead?: (n: number) => void): AsyncGenerator<Buffer> {
+async function* rawChunks(path: string, chunkSize: number, onRead?: (n: number) => void, follow = false): AsyncGenerator<Buffer> {
+  // --follow: a file is read as it grows (stdin, a pipe, is read as it comes anyway).
+  if (follow && path !== '-' && statSync(path).isFile()) {
+    yield* followChunks(path, chunkSize, onRead);
+    return;
+  }
   const stream: Readable = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: chunkSize });
   for await (const chunk of stream) {
     onRead?.((chunk as Buffer).length);
@@ -181,15 +187,15 @@ export async function* maybeGunzip(chunks: AsyncIterable<Buffer>, name?: string)
  * Files are read `chunkSize` bytes at a time (64 KiB suits line-by-line readers;
  * the block parser of mmio-parse reads 1 MiB at a time).
  */
-export function openInput(path: string, chunkSize = 1 << 16, onRead?: (n: number) => void): AsyncGenerator<Buffer> {
-  return sniffInput(maybeGunzip(rawChunks(path, chunkSize, onRead), inputName(path)), path, inputName(path));
+export function openInput(path: string, chunkSize = 1 << 16, onRead?: (n: number) => void, follow = false): AsyncGenerator<Buffer> {
+  return sniffInput(maybeGunzip(rawChunks(path, chunkSize, onRead, follow), inputName(path)), path, inputName(path));
 }
 
 /**
  * openInput with a progress line for long work (see Progress): the bytes of the
  * file as read (before gunzip). The progress ends when the input does.
  */
-export async function* openWithProgress(path: string, tool: string, wanted: boolean | undefined, chunkSize = 1 << 16): AsyncGenerator<Buffer> {
+export async function* openWithProgress(path: string, tool: string, wanted: boolean | undefined, chunkSize = 1 << 16, follow = false): AsyncGenerator<Buffer> {
   let size: number | undefined;
   try {
     const st = path === '-' ? fstatSync(0) : statSync(path);
@@ -197,9 +203,10 @@ export async function* openWithProgress(path: string, tool: string, wanted: bool
   } catch {
     // openInput says what is wrong with the path
   }
-  const p = progressFor(tool, inputName(path), size, wanted);
+  // A followed file has no end to show progress towards.
+  const p = follow ? undefined : progressFor(tool, inputName(path), size, wanted);
   try {
-    yield* openInput(path, chunkSize, p ? (n) => p.add(n) : undefined);
+    yield* openInput(path, chunkSize, p ? (n) => p.add(n) : undefined, follow);
   } finally {
     p?.done();
   }

@@ -2,6 +2,13 @@ import type { Writable } from 'node:stream';
 import { ESCAPED_BYTE, encodeText } from './utf8.js';
 
 const FLUSH_AT = 1 << 16;
+/**
+ * Lines queued this long are written even when fewer than FLUSH_AT bytes are
+ * (a live trace: `tail -f qemu.log | mmio-parse | mmio-format --to text`): when
+ * the input pauses, what was made of it goes out within this time. One timer
+ * per batch, not one write per line: the bulk path writes 64 KiB blocks as before.
+ */
+export const LIVE_FLUSH_MS = 50;
 
 /** Every writer made, so that the error path can hand over what they hold (see flushPendingLines). */
 const writers = new Set<LineWriter>();
@@ -31,6 +38,8 @@ export function flushPendingLines(): void {
  */
 export class LineWriter {
   private buf = '';
+  /** Writes what is queued LIVE_FLUSH_MS after the first line of a batch (see LIVE_FLUSH_MS). */
+  private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly dest: Writable) {
     writers.add(this);
@@ -40,7 +49,22 @@ export class LineWriter {
   line(text: string): void {
     if (discard) return;
     this.buf += text + '\n';
+    if (this.timer === undefined) this.later();
   }
+
+  private later(): void {
+    // Unref'd: it never keeps a process alive that has nothing else to wait for.
+    this.timer = setTimeout(this.tick, LIVE_FLUSH_MS);
+    this.timer.unref();
+  }
+
+  private readonly tick = (): void => {
+    this.timer = undefined;
+    if (this.buf.length === 0 || discard || this.dest.destroyed) return;
+    // A destination that is full gets it with the next flush, or the next tick.
+    if (this.dest.writableNeedDrain) this.later();
+    else this.handOver();
+  };
 
   /**
    * True once the destination's reader went away (`| head`): a tool whose

@@ -1,11 +1,12 @@
 import { LineWriter, cliParser, selectorOptions, warn, warnInvalid } from '@mmio-tools/core';
 import { inputOptions, inputOptionsOf, readInputs } from '@mmio-tools/parse';
+import { followOption } from '@mmio-tools/parse';
 import { EventFilter, parseFilterOptions } from './filter.js';
 
 const TOOL = 'mmio-filter';
 
 export async function main(argv: string[]): Promise<number> {
-  const args = await inputOptions(
+  const args = await followOption(inputOptions(
     selectorOptions(
       cliParser(TOOL, argv).usage(
         '$0 [options] [file ...]\n\n' +
@@ -16,7 +17,7 @@ export async function main(argv: string[]): Promise<number> {
           'copied unchanged. Inputs are NDJSON events or raw traces (parsed as mmio-parse does).',
       ),
     ),
-  )
+  ))
     .option('collapse-polls', { type: 'boolean', default: false, describe: 'fold runs of identical consecutive reads into one event with "repeat": N' })
     .option('count', { alias: 'c', type: 'boolean', default: false, describe: 'print only the number of selected events (context events not counted), as grep -c' })
     .example("$0 --dev 03:00.0 --region 2 --offset 0x26c960-0x270000 trace.log", 'the NVRAM writes of seed 000, straight from the trace')

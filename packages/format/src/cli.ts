@@ -1,6 +1,7 @@
 import { InputError, LineWriter, Selection, UsageError, cliParser, parseSelectOptions, selectorOptions, selects, spoolInput, warn, warnInvalid, inputName, type Ev } from '@mmio-tools/core';
 import { statSync } from 'node:fs';
 import { inputOptions, inputOptionsOf, readInputs } from '@mmio-tools/parse';
+import { followOption } from '@mmio-tools/parse';
 import { MmiotraceLayout, MmiotraceWriter, parseBaseOption, parseIdOption } from './mmiotrace.js';
 import { qemuLine } from './qemu.js';
 import { PerfettoWriter } from './perfetto.js';
@@ -41,7 +42,7 @@ function checkPrintable(ev: Record<string, unknown>, to: string, file: string, l
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const args = await inputOptions(
+  const args = await followOption(inputOptions(
     selectorOptions(
       cliParser(TOOL, argv).usage(
         '$0 --to FORMAT [options] [file ...]\n\n' +
@@ -51,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
           'counter track per register). No file or - reads stdin.',
       ),
     ),
-  )
+  ))
     .option('to', { choices: TARGETS, demandOption: true, describe: 'output format' })
     .option('base', {
       type: 'string',
@@ -81,6 +82,7 @@ export async function main(argv: string[]): Promise<number> {
     return parsed;
   });
   if (ids.length && to !== 'mmiotrace') throw new UsageError('--id only applies to --to mmiotrace');
+  if (args.follow && to === 'mmiotrace') throw new UsageError('--follow does not go with --to mmiotrace, which reads its input twice (its PCIDEV lines come first)');
   const out = new LineWriter(process.stdout);
   const files = (args._ as (string | number)[]).map(String);
   const select = parseSelectOptions(args as Record<string, unknown>);

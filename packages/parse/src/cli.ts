@@ -1,5 +1,5 @@
-import { InputError, LineWriter, UsageError, cliParser, notATraceMessage, inputName, openWithProgress, peekInput, progressWanted, stringifyEvent, warn } from '@mmio-tools/core';
-import { FORMATS, isSimpleInput, parseTrace, pasteOf, type Format, type ParseOptions, type ParseStats } from './parse.js';
+import { InputError, LineWriter, UsageError, cliParser, notATraceMessage, inputName, openWithProgress, progressWanted, stringifyEvent, warn } from '@mmio-tools/core';
+import { FORMATS, isSimpleInput, parseTrace, pasteOf, peekTrace, type Format, type ParseOptions, type ParseStats } from './parse.js';
 import { parseTextParallel } from './parallel.js';
 
 const TOOL = 'mmio-parse';
@@ -21,6 +21,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('skip-invalid', { type: 'boolean', default: false, describe: 'skip malformed event lines with a warning (default: fail)' })
     .option('lenient', { type: 'boolean', hidden: true, describe: 'the old name of --skip-invalid' })
     .option('paste', { type: 'boolean', describe: 'read a trace pasted into a mail or a review: quote (> ), diff (+ -) and comment ( * ) prefixes stripped, quoted-printable decoded, wrapped lines joined (default: when the start of an input looks so, with a note; --no-paste: never)' })
+    .option('follow', { type: 'boolean', default: false, describe: 'read each file as it grows, as tail -F does (a rotated or truncated file is followed), until interrupted' })
     .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'threads that parse a large text trace, this one included (up to 16): 2 or more is faster, for more memory; the output is the same' })
     .example('$0 vfiotrace.log | jq -c \'select(.region == 2)\'', 'parse a QEMU VFIO trace')
     .example('$0 mmiotrace.log.gz > events.ndjson', 'parse a compressed mmiotrace log')
@@ -47,7 +48,7 @@ export async function main(argv: string[]): Promise<number> {
     // With several inputs, each event says which it came from (line numbers alone would repeat).
     const fileOpts: ParseOptions = inputs.length > 1 ? { ...opts, file: path } : opts;
     // One thread streams 64 KiB at a time; the parallel parser moves 1 MiB blocks.
-    const { head, chunks } = await peekInput(openWithProgress(path, TOOL, progressWanted(), jobs > 1 ? 1 << 20 : 1 << 16));
+    const { head, chunks } = await peekTrace(openWithProgress(path, TOOL, progressWanted(), jobs > 1 ? 1 << 20 : 1 << 16, args.follow));
     let stats: ParseStats;
     // A paste is read in one thread: its lines may join across a block's end.
     if (jobs === 1 || isSimpleInput(fileOpts.format, head) || pasteOf(fileOpts, head) !== undefined) {

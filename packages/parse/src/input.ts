@@ -46,6 +46,8 @@ export interface InputOptions {
   jobs: number;
   /** Traces pasted into a mail or a review (ParseOptions.paste): true, false, or undefined to detect. */
   paste?: boolean;
+  /** Read each file as it grows, as tail -F does (--follow). */
+  follow?: boolean;
   /** Runs between input chunks: await the output's backpressure here. */
   afterChunk?: () => Promise<void> | void;
   /** The tool, for the warnings it prints (lines skipped, regions mmapped). */
@@ -75,7 +77,8 @@ function isNdjson(format: InputFormat, head: Buffer | undefined, final: boolean)
   if (format === 'ndjson') return true;
   if (format !== 'auto') return false;
   if (head === undefined) return true;
-  if (head.length < 24 && !final) return undefined;
+  // Only a simpletrace binary (its first byte 0xff) needs 24 bytes to tell; a short first text line does not wait for more.
+  if (head.length < 24 && !final && head[0] === 0xff) return undefined;
   if (isSimpleInput('auto', head)) return false;
   const text = head.toString('utf8').replace(/^\ufeff/, '');
   const lines = text.split('\n');
@@ -100,7 +103,7 @@ function isNdjson(format: InputFormat, head: Buffer | undefined, final: boolean)
 
 /** Read the start of an input until it tells NDJSON from a trace (or PEEK bytes): the answer and all the chunks. */
 async function detect(format: InputFormat, input: AsyncIterable<Buffer>): Promise<{ ndjson: boolean; head: Buffer | undefined; chunks: AsyncIterable<Buffer> }> {
-  const { head: first, chunks } = await peekInput(input, 24);
+  const { head: first, chunks } = await peekInput(input, 1);
   let ndjson = isNdjson(format, first, first === undefined || first.length >= PEEK);
   if (ndjson !== undefined || first === undefined) return { ndjson: ndjson ?? true, head: first, chunks };
   // Undecided: read on, a chunk at a time.
@@ -147,7 +150,7 @@ export async function readInputs(paths: string[], onEvent: OnEvent, o: InputOpti
   };
   for (const path of paths.length ? paths : ['-']) {
     const file = o.names?.get(path) ?? inputName(path);
-    const { ndjson, head, chunks } = await detect(o.format, openWithProgress(path, o.tool, progressWanted(), o.jobs > 1 ? 1 << 20 : 1 << 16));
+    const { ndjson, head, chunks } = await detect(o.format, openWithProgress(path, o.tool, progressWanted(), o.jobs > 1 ? 1 << 20 : 1 << 16, o.follow));
     if (ndjson) {
       await readEventChunks(chunks, file, onEvent, { skipInvalid: o.skipInvalid, afterChunk: o.afterChunk }, res);
       continue;
@@ -185,6 +188,11 @@ export async function readInputs(paths: string[], onEvent: OnEvent, o: InputOpti
 
 const GROUP = 'Input (NDJSON events, or a raw trace parsed as mmio-parse does):';
 
+/** The --follow option, for the tools that stream (mmio-filter, mmio-annotate, mmio-format). */
+export function followOption<T>(y: Argv<T>): Argv<T> {
+  return y.option('follow', { type: 'boolean', default: false, describe: 'read each file as it grows, as tail -F does (a rotated or truncated file is followed), until interrupted', group: GROUP }) as unknown as Argv<T>;
+}
+
 /** Declare the input options on a yargs parser, with one meaning for the whole family. */
 export function inputOptions<T>(y: Argv<T>): Argv<T> {
   return y
@@ -201,7 +209,7 @@ export function inputOptions<T>(y: Argv<T>): Argv<T> {
 export function inputOptionsOf(args: Record<string, unknown>, tool: string, afterChunk?: () => Promise<void> | void): InputOptions {
   const jobs = args.jobs as number;
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError('--jobs: expected a whole number of threads, 1 or more');
-  return { format: args.format as InputFormat, strict: Boolean(args.strict), skipInvalid: Boolean(args.skipInvalid || args.lenient), all: Boolean(args.all), jobs: Math.min(jobs, 16), afterChunk, tool, paste: args.paste as boolean | undefined };
+  return { format: args.format as InputFormat, strict: Boolean(args.strict), skipInvalid: Boolean(args.skipInvalid || args.lenient), all: Boolean(args.all), jobs: Math.min(jobs, 16), afterChunk, tool, paste: args.paste as boolean | undefined, follow: Boolean(args.follow) };
 }
 
 

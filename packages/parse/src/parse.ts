@@ -57,9 +57,20 @@ export interface ParseSink {
 }
 
 
+/**
+ * peekInput for a trace: the first chunk, and for an input that may be a
+ * simpletrace binary (its first byte is 0xff) at least 64 bytes. A text line
+ * shorter than that (a live trace's first line) is not held back for more.
+ */
+export async function peekTrace(input: AsyncIterable<Buffer>): Promise<{ head: Buffer | undefined; chunks: AsyncIterable<Buffer> }> {
+  const first = await peekInput(input, 1);
+  if (first.head === undefined || first.head[0] !== 0xff || first.head.length >= 64) return first;
+  return peekInput(first.chunks, 64);
+}
+
 /** Parse one trace (already gunzipped) in any supported format. */
 export async function parseTrace(input: AsyncIterable<Buffer>, file: string, opts: ParseOptions, sink: ParseSink): Promise<ParseStats> {
-  const { head, chunks } = await peekInput(input);
+  const { head, chunks } = await peekTrace(input);
   const stats = newStats();
   if (isSimpleInput(opts.format, head)) {
     if (head !== undefined && !isSimpleTrace(head)) throw new InputError('not a QEMU simpletrace file (no simpletrace header)', file);
