@@ -620,6 +620,15 @@ describe('issue 27: register databases, mmio-regs and mmio-report', () => {
     expect((await run('mmio-annotate', ['--regs', dy], '')).stderr).toBe(`mmio-annotate: ${dy}:4: register map: key "16" is given twice (first on line 3)\n`);
   });
 
+  it('26: --regs pic.png says it is not a register database, and what it looks like', async () => {
+    const png = put('pic.png', Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex'));
+    const p = await run('mmio-annotate', ['--regs', png], '');
+    expect([p.code, p.stderr]).toEqual([1, `mmio-annotate: ${png}: binary data (a PNG image), not a register database: a register database is an rnndb .xml file or a JSON/YAML register map\n`]);
+    const ev = put('events.nd', `${acc(1)}\n`);
+    const e = await run('mmio-annotate', ['--regs', ev], '');
+    expect([e.code, e.stderr]).toEqual([1, `mmio-annotate: ${ev}: NDJSON events, not a register database: a register database is an rnndb .xml file or a JSON/YAML register map (the events are the input: mmio-annotate --regs DB events.nd)\n`]);
+  });
+
   it('27.18: mmio-report with 40,000 memory-region names finishes in linear time', async () => {
     const lines = Array.from({ length: 40_000 }, (_, i) => `{"type":"write","name":"mr${i}","addr":"0x${(i * 4).toString(16)}","width":4,"value":"0x1"}`);
     const f = put('mr40k.nd', lines.join('\n') + '\n');

@@ -1,4 +1,5 @@
-import { readTextFileSync } from '@mmio-tools/core';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { InputError, binaryWhat, readTextFileSync } from '@mmio-tools/core';
 import { pickDomain, readRnndb } from './rnndb.js';
 import { RnnAnnotator, variantsOf } from './rnnmap.js';
 import { loadRegisterMap } from './map.js';
@@ -28,8 +29,30 @@ export function rootsOf(spec: string | undefined): string[] | undefined {
   return roots === undefined || roots.length === 0 ? undefined : roots;
 }
 
+/** A file given as --regs that is no register database at all (an image, events): say what it looks like. */
+function notADatabase(file: string): void {
+  let head: Buffer;
+  try {
+    if (!statSync(file).isFile()) return;
+    const fd = openSync(file, 'r');
+    try {
+      head = Buffer.alloc(4096);
+      head = head.subarray(0, readSync(fd, head, 0, head.length, 0));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return; // the reader says what is wrong with the file
+  }
+  const takes = 'a register database is an rnndb .xml file or a JSON/YAML register map';
+  const what = binaryWhat(head);
+  if (what !== undefined) throw new InputError(`${what}, not a register database: ${takes}`, file);
+  if (/^\s*\{\s*"type"\s*:/.test(head.toString('utf8'))) throw new InputError(`NDJSON events, not a register database: ${takes} (the events are the input: mmio-annotate --regs DB events.nd)`, file);
+}
+
 /** Load a register database: rnndb XML when it starts with `<`, else a JSON/YAML map. */
 export function loadRegisters(file: string, opts: LoadOptions): Annotator {
+  notADatabase(file);
   const rnn = /\.xml$/i.test(file) || (opts.roots !== undefined && !file.includes('/'));
   if (!rnn) {
     // A file system error goes to the CLI runner, which prints `path: reason`; some (EISDIR) come without the path.

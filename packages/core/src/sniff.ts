@@ -121,3 +121,10 @@ export function notATraceMessage(head: Uint8Array | undefined): string {
   const shown = first.length > 60 ? first.slice(0, 60) + '...' : first;
   return `no line of it is trace output (the first: ${JSON.stringify(shown)})`;
 }
+
+/** Binary data, said in a few words from its first bytes (`binary data (a PNG image)`); undefined for text. */
+export function binaryWhat(head: Uint8Array): string | undefined {
+  const known = BINARY.find((x) => startsWith(head, x.magic)) ?? FOREIGN.find((x) => startsWith(head, x.magic));
+  if (!known && !looksBinary(head)) return undefined;
+  return `binary data${known ? ` (${known.what})` : ''}`;
+}
