@@ -213,6 +213,37 @@ describe('fuzz: every tool keeps its contract on hostile input', TIMEOUT, () => 
     );
   });
 
+  it('issue 27: deep and fanned-out rnndb, huge register counts, long strings in every field', { timeout: 60_000 + RUNS * 40_000 }, async () => {
+    const field = fc.constantFrom('dev', 'name', 'mr', 'reg', 'decoded', 'text', 'offset', 'value');
+    await fc.assert(
+      fc.asyncProperty(fc.nat(6000), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 12 }), fc.nat(150_000), field, fc.nat(900_000), async (depth, groups, uses, count, which, length) => {
+        // rnndb nested `depth` deep, and `groups` groups each using the one before `uses` times.
+        const deep = join(work, 'deep.xml');
+        writeFileSync(deep, `<database><domain name="D">${'<stripe offset="0">'.repeat(depth)}<reg32 offset="0" name="R"/>${'</stripe>'.repeat(depth)}</domain></database>\n`);
+        const fan = join(work, 'fan.xml');
+        let g = '<database>\n<group name="G0"><reg32 offset="0" name="R"/></group>\n';
+        for (let k = 1; k < groups; k++) g += `<group name="G${k}">${`<use-group name="G${k - 1}"/>`.repeat(uses)}</group>\n`;
+        writeFileSync(fan, g + `<domain name="D"><use-group name="G${groups - 1}"/></domain>\n</database>\n`);
+        const one = '{"type":"read","region":0,"offset":"0x0","width":4,"value":"0x1"}\n';
+        for (const db of [deep, fan]) contract('mmio-annotate', await runTool('mmio-annotate', ['--regs', db], one));
+        // `count` registers, and one event with a long string in one field.
+        let input = '';
+        for (let i = 0; i < count; i++) input += `{"type":"write","dev":"0000:03:00.0","region":2,"offset":"0x${(i * 4).toString(16)}","width":4,"value":"0x1"}\n`;
+        const long = 'x'.repeat(length);
+        input += JSON.stringify({ type: which === 'text' ? 'mark' : 'read', dev: '0000:03:00.0', region: 0, offset: '0x0', width: 4, value: '0x1', [which]: which === 'value' || which === 'offset' ? '0x' + '1'.repeat(length) : long }) + '\n';
+        for (const [tool, args] of [
+          ['mmio-regs', ['--text']],
+          ['mmio-regs', []],
+          ['mmio-report', ['-o', join(work, 'big.html')]],
+          ['mmio-annotate', ['--regs', join(ROOT, 'examples/bcm43602/regs.json')]],
+        ] as const) {
+          contract(tool, await runTool(tool, [...args], input));
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
   it('mmio-annotate on random and mutated rnndb databases', async () => {
     const tags = fc.constantFrom('reg32', 'reg8', 'reg64', 'array', 'stripe', 'bitset', 'bitfield', 'enum', 'value', 'group', 'use-group', 'import', 'constructor', '__proto__', 'domain');
     const attr = fc.tuple(fc.constantFrom('name', 'offset', 'stride', 'length', 'low', 'high', 'pos', 'type', 'file', 'width', 'value', '__proto__'), fc.oneof(fc.constantFrom('0', '0x10', '4', 'A', 'B', 'X', '-1', '99999999999999999999', '/dev/zero', 'constructor', ''), fc.string({ maxLength: 6 })));
