@@ -265,6 +265,34 @@ if (real && !ENVY_ONLY) {
   rmSync(model, { force: true });
 }
 
+// Bytes per register of mmio-regs and mmio-report (issue 27.14): 1M and 2M registers, each written and
+// read once, with line and time. Self-contained: its own inputs in .bench/, figures in regsMem.
+let regsMem;
+if (!ENVY_ONLY) {
+  const registers = (n) => input(`regs-${n / 1e6}M.ndjson`, async (p) => {
+    const out = createWriteStream(p);
+    for (let k = 0; k < n; k += 1000) {
+      let block = '';
+      for (let i = k; i < k + 1000; i++) {
+        const off = `0x${(i * 4).toString(16)}`;
+        block += `{"type":"write","dev":"0000:03:00.0","region":2,"offset":"${off}","width":4,"value":"0x${i.toString(16)}","t":${(1000 + i / 1e6).toFixed(6)},"line":${2 * i + 1}}\n`;
+        block += `{"type":"read","dev":"0000:03:00.0","region":2,"offset":"${off}","width":4,"value":"0x${i.toString(16)}","t":${(1000 + i / 1e6 + 5e-7).toFixed(7)},"line":${2 * i + 2}}\n`;
+      }
+      if (!out.write(block)) await new Promise((r) => out.once('drain', r));
+    }
+    out.end();
+    await new Promise((r) => out.on('finish', r));
+  });
+  const one = await registers(1_000_000);
+  const two = await registers(2_000_000);
+  const html = join(tmpdir(), `mmio-bench-${process.pid}.html`);
+  const [idle, regs1, regs2, rep1, rep2] = timeAll([[[join(BIN, 'mmio-regs'), '--version']], [[join(BIN, 'mmio-regs'), one]], [[join(BIN, 'mmio-regs'), two]], [[join(BIN, 'mmio-report'), '-o', html, one]], [[join(BIN, 'mmio-report'), '-o', html, two]]], 1);
+  rmSync(html, { force: true });
+  const per = (a, b, n) => (a.rss && b.rss ? ((b.rss[0] - a.rss[0]) * 1024) / n : undefined);
+  regsMem = { idle, regs1, regs2, rep1, rep2, regs: per(idle, regs1, 1e6), regsMarginal: per(regs1, regs2, 1e6), report: per(idle, rep1, 1e6), reportMarginal: per(rep1, rep2, 1e6) };
+  log(`  bytes per register: mmio-regs ${regsMem.regs?.toFixed(0)} (1M over start-up), ${regsMem.regsMarginal?.toFixed(0)} (2M less 1M); mmio-report ${regsMem.report?.toFixed(0)}, ${regsMem.reportMarginal?.toFixed(0)}`);
+}
+
 // Start-up: --version of every tool against bare node, the same number of runs each, taking turns.
 const TOOLS = ['mmio-parse', 'mmio-filter', 'mmio-replay', 'mmio-extract', 'mmio-format', 'mmio-annotate', 'mmio-diff'];
 const startup = timeAll([[[process.execPath, '-e', '']], ...TOOLS.map((t) => [[join(BIN, t), '--version']])], Math.max(RUNS, 9)).map((r) => r.wall);
@@ -294,6 +322,11 @@ if (WRITE) {
   md.push('', `Start-up (median of ${Math.max(RUNS, 9)} runs): \`node -e ''\` ${startup[0].toFixed(3)} s; \`--version\` of ${TOOLS.join(', ')}: ${startup.slice(1).map((x) => x.toFixed(3)).join(', ')} s, at most ${(Math.max(...startup.slice(1)) / startup[0]).toFixed(2)}× node; \`mmio-replay --help\` (loads the whole tool) ${startupHelp.toFixed(3)} s, ${(startupHelp / startup[0]).toFixed(2)}× node.`);
   md.push('', '`mmio-replay` memory (262,144 writes of 4 bytes):', '', '| writes | peak RSS MB | image size | on disk |', '|---|---|---:|---:|');
   for (const s of sparse) md.push(`| ${s.name} | ${s.rss} | ${s.size.toLocaleString('en-US')} | ${s.disk.toLocaleString('en-US')} |`);
+  if (regsMem) {
+    md.push('', 'Bytes per register (issue 27.14; each register written and read once, with `t` and `line`; one run each; the target is at most 300):', '', '| tool | 1M registers: wall s, peak RSS MB | 2M registers: wall s, peak RSS MB | bytes per register (1M, over start-up) | bytes per register (2M less 1M) |', '|---|---|---|---:|---:|');
+    md.push(`| mmio-regs | ${regsMem.regs1.wall.toFixed(2)}, ${fmtRss(regsMem.regs1.rss)} | ${regsMem.regs2.wall.toFixed(2)}, ${fmtRss(regsMem.regs2.rss)} | ${regsMem.regs?.toFixed(0)} | ${regsMem.regsMarginal?.toFixed(0)} |`);
+    md.push(`| mmio-report | ${regsMem.rep1.wall.toFixed(2)}, ${fmtRss(regsMem.rep1.rss)} | ${regsMem.rep2.wall.toFixed(2)}, ${fmtRss(regsMem.rep2.rss)} | ${regsMem.report?.toFixed(0)} | ${regsMem.reportMarginal?.toFixed(0)} |`);
+  }
   if (nvramMem) md.push('', `\`mmio-extract nvram\` on 64 MB of \`a=b\\0\` (16,777,216 entries, one run): ${nvramMem.text.wall.toFixed(2)} s, peak RSS ${fmtRss(nvramMem.text.rss)} MB; \`--json\` ${nvramMem.json.wall.toFixed(2)} s, ${fmtRss(nvramMem.json.rss)} MB; start-up alone ${fmtRss(nvramMem.idle.rss)} MB. Above start-up that is ${nvramMem.overText?.toFixed(2)}× and ${nvramMem.overJson?.toFixed(2)}× the image (the target: at most 2×; it was 40×).`);
   if (envy) {
     md.push('', `\`mmio-annotate\` with envytools' NVIDIA database (97 files, domain NV_MMIO), on the G80 sweep's ${envy.once.toLocaleString('en-US')} BAR0 accesses repeated 30 times (${envy.events.toLocaleString('en-US')} events):`, '', '| command | wall s | peak RSS MB |', '|---|---:|---|');
