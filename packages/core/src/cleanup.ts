@@ -43,9 +43,28 @@ export function installCleanup(): void {
   installed = true;
   process.on('exit', removeLeftovers);
   for (const [sig, n] of SIGNALS) {
-    process.on(sig, () => {
+    const h = () => {
       removeLeftovers();
       process.exit(128 + n);
-    });
+    };
+    handlers.set(sig, h);
+    process.on(sig, h);
+  }
+}
+
+const handlers = new Map<NodeJS.Signals, () => void>();
+
+/**
+ * Run a long synchronous step (loading a register database) with the signals' own action: while
+ * nothing is to be removed, SIGINT, SIGTERM and SIGHUP end the process at once (128 + the signal,
+ * as the handlers do) instead of waiting for the step to end, which no handler could interrupt.
+ */
+export function withDefaultSignals<T>(step: () => T): T {
+  if (paths.size > 0 || handlers.size === 0) return step();
+  for (const [sig, h] of handlers) process.off(sig, h);
+  try {
+    return step();
+  } finally {
+    for (const [sig, h] of handlers) process.on(sig, h);
   }
 }
