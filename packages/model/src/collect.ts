@@ -32,8 +32,8 @@ export interface BarInfo {
 
 /** A PCI function's config space as the trace read and wrote it. */
 export class PciFunction {
-  /** Byte offset → [value, file:line of its first read]. */
-  bytes = new Map<number, [number, string]>();
+  /** Byte offset → [its first value read, file:line of that read, its last value read]. */
+  bytes = new Map<number, [number, string, number]>();
   /** Byte offset → bits seen to change to the written value. */
   writable = new Map<number, number>();
   private lastWrite = new Map<number, number>();
@@ -49,12 +49,12 @@ export class PciFunction {
         const prev = this.bytes.get(b);
         const w = this.lastWrite.get(b);
         if (prev && w !== undefined) {
-          const changed = (prev[0] ^ v) & ~(v ^ w) & 0xff;
+          const changed = (prev[2] ^ v) & ~(v ^ w) & 0xff;
           if (changed) this.writable.set(b, (this.writable.get(b) ?? 0) | changed);
         }
         this.lastWrite.delete(b);
-        if (!prev) this.bytes.set(b, [v, place]);
-        else prev[0] = v;
+        if (!prev) this.bytes.set(b, [v, place, v]);
+        else prev[2] = v;
       }
     }
     // BARs: 4-byte accesses of 0x10-0x27
@@ -120,7 +120,7 @@ export class PciFunction {
     return undefined;
   }
 
-  byte(off: number): [number, string] | undefined {
+  byte(off: number): [number, string, number] | undefined {
     return this.bytes.get(off);
   }
 }
