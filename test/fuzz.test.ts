@@ -266,4 +266,34 @@ describe('fuzz: every tool keeps its contract on hostile input', TIMEOUT, () => 
       { numRuns: RUNS },
     );
   });
+
+  it('names of any bytes (issue 27.27, 27.21): parse keeps them byte-exact, --to qemu gives them back or refuses a control character, --to text prints none raw', async () => {
+    const nameBytes = fc.uint8Array({ maxLength: 12 }).map((b) => Buffer.from(b.filter((x) => x !== 0x0a && x !== 0x0d)));
+    await fc.assert(
+      fc.asyncProperty(fc.array(nameBytes, { minLength: 1, maxLength: 4 }), async (names) => {
+        const trace = Buffer.concat(names.map((n, i) => Buffer.concat([Buffer.from(`1@1.${String(i).padStart(6, '0')}:memory_region_ops_write cpu 0 mr 0x${(i + 1).toString(16)} addr 0x${(i * 4).toString(16)} value 0x1 size 4 name '`), n, Buffer.from("'\n")])));
+        const nd = await runTool('mmio-parse', [], trace);
+        contract('mmio-parse', nd, [0]);
+        expect(nd.stdout.split('\n').filter(Boolean)).toHaveLength(names.length);
+        const q = await runTool('mmio-format', ['--to', 'qemu'], nd.stdout);
+        contract('mmio-format', q, [0, 1]);
+        const control = names.some((n) => /[\u0000-\u001f\u007f-\u009f]/.test(n.toString('utf8')));
+        if (q.code === 0) {
+          const bytes = await new Promise<Buffer>((resolve) => {
+            const child = spawn(process.execPath, [join(ROOT, 'packages', 'format', 'bin', 'mmio-format.js'), '--to', 'qemu'], { stdio: ['pipe', 'pipe', 'ignore'] });
+            const out: Buffer[] = [];
+            child.stdout.on('data', (b: Buffer) => out.push(b));
+            child.on('close', () => resolve(Buffer.concat(out)));
+            child.stdin.end(nd.stdout);
+          });
+          expect(bytes.equals(trace), bytes.toString('hex')).toBe(true);
+        } else expect(control, q.stderr).toBe(true);
+        const t = await runTool('mmio-format', ['--to', 'text'], nd.stdout);
+        contract('mmio-format', t, [0]);
+        expect(t.stdout.split('\n').filter(Boolean)).toHaveLength(names.length);
+        expect(t.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ufffd]/);
+      }),
+      { numRuns: RUNS },
+    );
+  });
 });
