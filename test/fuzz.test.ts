@@ -291,7 +291,7 @@ describe('fuzz: every tool keeps its contract on hostile input', TIMEOUT, () => 
         const t = await runTool('mmio-format', ['--to', 'text'], nd.stdout);
         contract('mmio-format', t, [0]);
         expect(t.stdout.split('\n').filter(Boolean)).toHaveLength(names.length);
-        expect(t.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\ufffd]/);
+        expect(t.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
       }),
       { numRuns: RUNS },
     );
