@@ -12,6 +12,7 @@
 #   probe  insmod the driver, wait for eth0, print /sys/class/net/eth0/address, power off.
 #   order  as probe, then `ip link set eth0 up`, down, up, rmmod the driver, insmod it again, wait for
 #          eth0, print the address again, power off.
+#   reload as probe, then rmmod the driver, insmod it again, wait for eth0, print the address again.
 #
 # Output in DIR: NAME.log.gz (the filtered raw trace), NAME.console.log (the guest's serial console),
 # NAME.cmd (the QEMU command line). NAME defaults to DEVICE-MODE. Needs: qemu-system-x86 (Debian 12: 7.2),
@@ -42,7 +43,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -n "$device" ] && [ -n "$out" ] || usage
-case "$mode" in probe|order) ;; *) echo "capture.sh: --mode is probe or order" >&2; exit 2 ;; esac
+case "$mode" in probe|order|reload) ;; *) echo "capture.sh: --mode is probe, order or reload" >&2; exit 2 ;; esac
 
 # Per-device defaults: the QEMU device, the Linux module (and the modules it needs, in load order), the
 # region names QEMU 7.2 gives its BARs, and a MAC that is not QEMU's default 52:54:00:12:34:56.
@@ -111,6 +112,8 @@ if [ "$mode" = order ]; then
   say "ip link set eth0 up"; ip link set eth0 up; sleep 1
   say "ip link set eth0 down"; ip link set eth0 down; sleep 1
   say "ip link set eth0 up"; ip link set eth0 up; sleep 1
+fi
+if [ "$mode" != probe ]; then
   say "rmmod $modname"; rmmod $modname
   [ -e /sys/class/net/eth0 ] && say "eth0 still there after rmmod"
   say "insmod ${mods[-1]}"; insmod /mod/${mods[-1]}
