@@ -52,6 +52,7 @@ case "$device" in
 esac
 type=mmio-loop-$device
 mm=(node "$root/packages/model/bin/mmio-model.js")
+if [ -n "${MMIO_MODEL:-}" ]; then read -r -a mm <<< "$MMIO_MODEL"; fi # another mmio-model, e.g. "node /path/to/bin/mmio-model.js"
 parse=(node "$root/packages/parse/bin/mmio-parse.js")
 mdiff=(node "$root/packages/diff/bin/mmio-diff.js")
 report=$out/report.txt
@@ -81,6 +82,9 @@ if [ ! -f "$build/build.ninja" ]; then
     --enable-slirp --enable-fdt=system --disable-docs --disable-werror) > "$out/configure.log" 2>&1
 fi
 qemu=$build/qemu-system-x86_64
+# Debian's source has no firmware blobs: SeaBIOS and the option ROMs come from Debian's packages
+# (seabios, qemu-system-data), as Debian's own binary finds them.
+fw=(--qemu-arg -L --qemu-arg /usr/share/seabios --qemu-arg -L --qemu-arg /usr/share/qemu)
 if ninja -C "$build" -j "$jobs" qemu-system-x86_64 > "$out/build-1.log" 2>&1; then
   step 1 PASS "QEMU $("$qemu" --version | head -1 | sed 's/QEMU emulator version //') built in $build"
 else
@@ -88,16 +92,18 @@ else
 fi
 
 # --- 2 the real device -------------------------------------------------------------------------------
-"$here/capture.sh" --qemu "$qemu" --device "$device" --mode probe --name real --out "$out" 2> "$out/real.capture.log" || true
+"$here/capture.sh" --qemu "$qemu" "${fw[@]}" --device "$device" --mode probe --name real --out "$out" 2> "$out/real.capture.log" || true
 got=$(macs "$out/real.console.log" 2>/dev/null)
 if [ "$got" = "$mac" ]; then step 2 PASS "-device $device: eth0 $got; $(zcat "$out/real.log.gz" | wc -l) trace lines kept"
 else step 2 FAIL "-device $device: eth0 '${got}', expected $mac"; exit 1; fi
 console "$out/real.console.log"
 
 # --- 3 learn, check ----------------------------------------------------------------------------------
-"${mm[@]}" learn "$out/real.log.gz" -o "$out/model.json" 2> "$out/learn.log"
+if ! "${mm[@]}" learn "$out/real.log.gz" -o "$out/model.json" 2> "$out/learn.log" ||
+   ! "${mm[@]}" check "$out/model.json" "$out/real.log.gz" > "$out/check.txt" 2>> "$out/learn.log"; then
+  step 3 FAIL "mmio-model learn or check failed: $(tail -1 "$out/learn.log")"; exit 1
+fi
 sed 's/^/    /' "$out/learn.log" | tee -a "$report"
-"${mm[@]}" check "$out/model.json" "$out/real.log.gz" > "$out/check.txt"
 step 3 PASS "model.json learned; check on its own run: $(grep '^exact' "$out/check.txt" | tr -s ' ')"
 # the controls' models: every register reads 0; and one learned from a trace with the MAC's words edited
 node -e '
@@ -115,12 +121,17 @@ for i in 0 1 2; do
 done
 # shellcheck disable=SC2086
 node "$here/edit-eeprom.mjs" "$out/model.json" "$out/real.log.gz" "$out/edited.log.gz" "${words[@]}" $checksum 2>&1 | sed 's/^/    /' | tee -a "$report"
-"${mm[@]}" learn "$out/edited.log.gz" -o "$out/model-edited.json" 2> "$out/learn-edited.log"
+if ! "${mm[@]}" learn "$out/edited.log.gz" -o "$out/model-edited.json" 2> "$out/learn-edited.log"; then
+  step 3 FAIL "mmio-model learn of the edited trace failed: $(tail -1 "$out/learn-edited.log")"; exit 1
+fi
 
 # --- 4 generate, rebuild -----------------------------------------------------------------------------
-"${mm[@]}" qemu "$out/model.json" --type "$type" "${alias[@]}" --into "$src" -o "$out/$type.c"
-"${mm[@]}" qemu "$out/model-zero.json" --type "$type-zero" "${alias[@]}" --into "$src" -o "$out/$type-zero.c"
-"${mm[@]}" qemu "$out/model-edited.json" --type "$type-edited" "${alias[@]}" --into "$src" -o "$out/$type-edited.c"
+for m in "":model.json -zero:model-zero.json -edited:model-edited.json; do
+  if ! "${mm[@]}" qemu "$out/${m#*:}" --type "$type${m%%:*}" "${alias[@]}" --into "$src" -o "$out/$type${m%%:*}.c" 2>> "$out/qemu.log"; then
+    step 4 FAIL "mmio-model qemu ${m#*:}: $(tail -1 "$out/qemu.log")"; exit 1
+  fi
+done
+sed 's/^/    /' "$out/qemu.log" | tee -a "$report"
 if ninja -C "$build" -j "$jobs" qemu-system-x86_64 > "$out/build-2.log" 2>&1; then
   step 4 PASS "$type, $type-zero, $type-edited placed in $src/hw/misc and built"
 else
@@ -131,7 +142,7 @@ regions() { node -e '
   console.log(m.bars.map((b) => process.argv[2] + "-bar" + b.index).join(","));' "$1" "$2"; }
 
 # --- 5 the generated device, 7 unload and load again --------------------------------------------------
-"$here/capture.sh" --qemu "$qemu" --device "$device" --qdev "$type" --driver "$driver" \
+"$here/capture.sh" --qemu "$qemu" "${fw[@]}" --device "$device" --qdev "$type" --driver "$driver" \
   --regions "$(regions "$out/model.json" "$type")" --mode reload --name fake --out "$out" 2> "$out/fake.capture.log" || true
 got=$(macs "$out/fake.console.log")
 first=${got%% *}
@@ -167,20 +178,24 @@ rebase "$out/fake.log.gz" "$out/model.json" "$type" > "$out/fake.regs.ndjson"
 na=$(wc -l < "$out/real.regs.ndjson"); nb=$(wc -l < "$out/fake.regs.ndjson")
 minus=$(grep -c '"diff":"-"' "$out/diff.ndjson" || true); plus=$(grep -c '"diff":"+"' "$out/diff.ndjson" || true)
 share=$(awk -v a="$na" -v m="$minus" 'BEGIN { printf "%.2f", a ? 100 * (a - m) / a : 0 }')
-step 6 "$([ "$na" -gt 0 ] && [ "$minus" -lt "$na" ] && echo PASS || echo FAIL)" "mmio-diff: $((na - minus)) of the real run's $na register accesses repeated in order by the generated run ($share%); $minus only in the real run, $plus only in the generated run (of $nb; it also unloads and reloads the driver)"
+# the accesses before the first difference: the probe, when the difference is the power-off shutdown
+same=$(node -e '
+  const l = require("fs").readFileSync(process.argv[1], "utf8").split("\n").find((x) => x.includes("\"hunk\""));
+  console.log(l ? JSON.parse(l).a_start - 1 : process.argv[2]);' "$out/diff.ndjson" "$na")
+step 6 "$([ "$na" -gt 0 ] && [ "$minus" -lt "$na" ] && echo PASS || echo FAIL)" "mmio-diff: $((na - minus)) of the real run's $na register accesses repeated in order by the generated run ($share%), the first $same of them without a gap; $minus only in the real run, $plus only in the generated run (of $nb; it also unloads and reloads the driver)"
 
 second=${got#* }
 if [ "$got" != "$first" ] && [ "$second" = "$mac" ]; then step 7 PASS "rmmod $driver, insmod again: eth0 $second"
 else step 7 FAIL "rmmod $driver, insmod again: eth0 '${second}', expected $mac"; fi
 
 # --- 8, 9 controls -------------------------------------------------------------------------------------
-"$here/capture.sh" --qemu "$qemu" --device "$device" --qdev "$type-zero" --driver "$driver" \
+"$here/capture.sh" --qemu "$qemu" "${fw[@]}" --device "$device" --qdev "$type-zero" --driver "$driver" \
   --regions "$(regions "$out/model.json" "$type-zero")" --mode probe --name zero --out "$out" 2> "$out/zero.capture.log" || true
 got=$(macs "$out/zero.console.log")
 if [ "$got" != "$mac" ]; then step 8 PASS "-device $type-zero (every register reads 0): eth0 '${got:-none}', not $mac"
 else step 8 FAIL "-device $type-zero gave $mac"; fi
 console "$out/zero.console.log"
-"$here/capture.sh" --qemu "$qemu" --device "$device" --qdev "$type-edited" --driver "$driver" \
+"$here/capture.sh" --qemu "$qemu" "${fw[@]}" --device "$device" --qdev "$type-edited" --driver "$driver" \
   --regions "$(regions "$out/model.json" "$type-edited")" --mode probe --name edited --out "$out" 2> "$out/edited.capture.log" || true
 got=$(macs "$out/edited.console.log")
 if [ "$got" = "$newmac" ]; then step 9 PASS "-device $type-edited (learned from the trace with ${words[*]} $checksum): eth0 $got"
