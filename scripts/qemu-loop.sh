@@ -127,6 +127,7 @@ if ! "${mm[@]}" learn "$out/edited.log.gz" -o "$out/model-edited.json" 2> "$out/
 fi
 
 # --- 4 generate, rebuild -----------------------------------------------------------------------------
+: > "$out/qemu.log"
 for m in "":model.json -zero:model-zero.json -edited:model-edited.json; do
   if ! "${mm[@]}" qemu "$out/${m#*:}" --type "$type${m%%:*}" "${alias[@]}" --into "$src" -o "$out/$type${m%%:*}.c" 2>> "$out/qemu.log"; then
     step 4 FAIL "mmio-model qemu ${m#*:}: $(tail -1 "$out/qemu.log")"; exit 1
