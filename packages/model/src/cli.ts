@@ -6,7 +6,7 @@ import { Checker, checkText, pct, type Mismatch } from './check.js';
 import { Learner, PLAYBACK_CAP, type GivenBar, type LearnOptions } from './learn.js';
 import { modelJson, parseModel } from './load.js';
 import type { Model } from './model.js';
-import { QemuModelError, generateQemuDevice, mesonWithDevice, qemuFileName, defaultTypeName } from './qemu.js';
+import { QemuModelError, generateQemuDevice, mesonWithDevice, qemuFileName, defaultTypeName, validTypeName } from './qemu.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -172,8 +172,9 @@ export async function main(argv: string[]): Promise<number> {
         });
         let text: string;
         const type = a.type === undefined ? defaultTypeName(model) : String([a.type].flat().pop());
+        if (a.type !== undefined && !validTypeName(type)) throw new UsageError(`--type ${JSON.stringify(type)}: a device name is a lower-case letter, then letters, digits or '-', at most 48`);
         try {
-          text = generateQemuDevice(model, { type, source: inputName(String(a.model)), aliases });
+          text = generateQemuDevice(model, { type, source: inputName(String(a.model)), aliases, warn: (m) => warn(TOOL, `${inputName(String(a.model))}: ${m}`) });
         } catch (e) {
           if (e instanceof QemuModelError) throw new InputError(e.message, inputName(String(a.model)));
           throw e;

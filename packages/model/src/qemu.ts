@@ -19,6 +19,8 @@ export interface QemuOptions {
   source?: string;
   /** BARs that answer as another BAR: [bar, as] (`--alias 1=0`: BAR 1 is a window on BAR 0's registers). */
   aliases?: [number, number][];
+  /** Told what the device makes up where the model is silent (a class code it lacks). */
+  warn?: (message: string) => void;
 }
 
 /** A model the generator cannot make a device of: what is wrong, in one line. */
@@ -42,6 +44,11 @@ const KIND_C: Record<(typeof KINDS)[number], string> = {
 
 /** A QOM type name: what QEMU accepts in -device, and short enough to read. */
 const TYPE_RE = /^[a-z][a-z0-9-]{0,47}$/;
+
+/** Whether `type` can name a generated device (--type). */
+export function validTypeName(type: string): boolean {
+  return TYPE_RE.test(type);
+}
 
 function hex4(s: string | undefined): string {
   return s === undefined ? '' : BigInt(s).toString(16).padStart(4, '0');
@@ -168,8 +175,7 @@ function ruleRow(reg: RegisterModel, t: Tables, where: string): string {
       const first = t.pairs.length;
       const words = new Map(rule.words.map(([a, w]) => [num(a, `${where} word address`), num(w, `${where} word`)] as const));
       t.pairs.push(...[...words].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
-      if (rule.idle !== 0 && rule.idle !== 1 && rule.idle !== 'last') throw new QemuModelError(`${where} idle: ${rule.idle} is not a bit level (0 or 1) or "last"`);
-      if (rule.deselect !== undefined && rule.deselect !== 'idle' && rule.deselect !== 'hold') throw new QemuModelError(`${where} deselect: ${JSON.stringify(rule.deselect)} is not idle or hold`);
+      if (rule.idle !== 0 && rule.idle !== 1 && rule.idle !== 'last') throw new QemuModelError(`${where} idle: ${JSON.stringify(rule.idle)} is not 0, 1 or "last"`);
       if (!Number.isInteger(rule.addrBits) || rule.addrBits < 1 || rule.addrBits > 24) throw new QemuModelError(`${where} addrBits: ${rule.addrBits} is not 1-24`);
       if (rule.edge !== 'rise' && rule.edge !== 'fall') throw new QemuModelError(`${where} edge: ${JSON.stringify(rule.edge)} is not rise or fall`);
       f.push(
@@ -183,10 +189,9 @@ function ruleRow(reg: RegisterModel, t: Tables, where: string): string {
         field('read_op', count(rule.readOp, 'readOp') > 3 ? 0xff : rule.readOp), // the opcode is 2 bits: another never matches
         field('lead', count(rule.lead, 'lead')),
         field('edge_fall', rule.edge === 'fall' ? 1 : 0),
-        field('idle', rule.idle === 1 ? 1 : 0),
-        field('idle_last', rule.idle === 'last' ? 1 : 0),
-        field('deselect_hold', rule.deselect === 'hold' ? 1 : 0),
-        field('sequential', rule.sequential === false ? 0 : 1),
+        field('hold', rule.deselect === 'hold' ? 1 : 0),
+        field('sequential', rule.sequential ? 1 : 0),
+        field('idle', rule.idle === 'last' ? 2 : rule.idle),
         field('dflt', n(rule.blank, 'blank')),
         field('table', first),
         field('ntable', words.size),
@@ -249,8 +254,8 @@ function answeringLogic(model: Model, prefixNotes: string[]): string {
     ' *   dataport       watch (the register whose last written value is the key), mask (key mask),',
     ' *                  dflt, mm_pairs[table, table + ntable)',
     ' *   eeprom         reset, mask, cs, sk, di, dout (bit numbers), addr_bits, read_op, lead,',
-    ' *                  edge_fall, idle, idle_last, deselect_hold, sequential, dflt (blank word),',
-    ' *                  words in mm_pairs[table, table + ntable)',
+    ' *                  edge_fall, hold (deselect), sequential, idle (0, 1, 2: the last bit), dflt',
+    ' *                  (blank word), words in mm_pairs[table, table + ntable)',
     ' *   playback       reset (initial), mm_seqs[table, table + ntable) */',
     'typedef struct MMRule {',
     '    uint8_t region, width, kind;',
@@ -260,7 +265,7 @@ function answeringLogic(model: Model, prefixNotes: string[]): string {
     '    int32_t watch;',
     '    uint32_t table, ntable;',
     '    uint32_t lead;',
-    '    uint8_t cs, sk, di, dout, addr_bits, read_op, edge_fall, idle, idle_last, deselect_hold, sequential;',
+    '    uint8_t cs, sk, di, dout, addr_bits, read_op, edge_fall, hold, sequential, idle; /* idle 2: the last bit */',
     '} MMRule;',
     '',
     'typedef struct MMRef { uint8_t region, width; uint64_t offset; } MMRef;',
@@ -320,7 +325,7 @@ const C_LOGIC = String.raw`typedef struct MMEeprom {
     uint64_t shift;
     int64_t index;              /* -1: not shifting a word out */
     uint64_t addr;
-    int64_t last_addr;          /* the last bit driven: its word (-1: a 0, the dummy or none yet) */
+    int64_t last_addr;          /* the last bit driven: its word (-1: a 0, the dummy bit or none yet) */
     unsigned last_bit;
 } MMEeprom;
 
@@ -400,14 +405,22 @@ static void mm_eeprom_end(MMEeprom *e)
     e->index = -1;
 }
 
+/* Where output bit i (1: the first after the dummy 0) is: its word's address and bit. */
+static void mm_eeprom_position(const MMRule *r, const MMEeprom *e, int64_t i, uint64_t *addr, unsigned *bit)
+{
+    uint64_t k = (uint64_t)(i - 1) / 16;
+    *addr = (e->addr + k) & (((uint64_t)1 << r->addr_bits) - 1);
+    *bit = 15 - (unsigned)((i - 1) % 16);
+}
+
 static void mm_eeprom_driven(const MMRule *r, MMEeprom *e)
 {
     if (e->index <= 0) {
         e->last_addr = -1;
     } else {
-        uint64_t k = (uint64_t)(e->index - 1) / 16;
-        e->last_addr = (int64_t)((e->addr + k) & (((uint64_t)1 << r->addr_bits) - 1));
-        e->last_bit = 15 - (unsigned)((e->index - 1) % 16);
+        uint64_t addr;
+        mm_eeprom_position(r, e, e->index, &addr, &e->last_bit);
+        e->last_addr = (int64_t)addr;
     }
 }
 
@@ -418,14 +431,14 @@ static void mm_eeprom_write(const MMRule *r, MMEeprom *e, uint64_t w)
     if (!cs) {
         e->cs = false;
         e->sk = sk;
-        if (r->deselect_hold) {
+        if (r->hold) {
             return; /* frozen, its output held, until cs rises again */
         }
         mm_eeprom_end(e);
         return;
     }
-    if (!e->cs) { /* cs rises: a new command */
-        mm_eeprom_end(e);
+    if (!e->cs) {
+        mm_eeprom_end(e); /* cs rises: a new command */
     }
     rising = sk && !e->sk;
     falling = !sk && e->sk;
@@ -484,31 +497,30 @@ static uint64_t mm_pair(const MMRule *r, uint64_t key, uint64_t dflt)
     return dflt;
 }
 
+static unsigned mm_eeprom_word_bit(const MMRule *r, uint64_t addr, unsigned bit)
+{
+    return (mm_pair(r, addr, r->dflt) >> bit) & 1;
+}
+
+/* What the EEPROM drives on DO now: its idle level, a 0 (the dummy bit), or a bit of a word. */
 static unsigned mm_eeprom_do(const MMRule *r, const MMEeprom *e)
 {
-    uint64_t k, addr, word;
+    uint64_t addr;
     unsigned bit;
-    if (!e->cs && !r->deselect_hold) {
-        return r->idle_last ? 0 : r->idle;
+    if (!e->cs && !r->hold) {
+        return r->idle == 1 ? 1 : 0;
     }
     if (e->index < 0) {
-        if (!r->idle_last) {
+        if (r->idle != 2) {
             return r->idle;
         }
-        if (e->last_addr < 0) {
-            return 0;
-        }
-        word = mm_pair(r, (uint64_t)e->last_addr, r->dflt);
-        return (word >> e->last_bit) & 1;
+        return e->last_addr < 0 ? 0 : mm_eeprom_word_bit(r, (uint64_t)e->last_addr, e->last_bit);
     }
     if (e->index == 0) {
-        return 0; /* the dummy 0 before the data */
+        return 0;
     }
-    k = (uint64_t)(e->index - 1) / 16;
-    addr = (e->addr + k) & (((uint64_t)1 << r->addr_bits) - 1);
-    bit = 15 - (unsigned)((e->index - 1) % 16);
-    word = mm_pair(r, addr, r->dflt);
-    return (word >> bit) & 1;
+    mm_eeprom_position(r, e, e->index, &addr, &bit);
+    return mm_eeprom_word_bit(r, addr, bit);
 }
 
 static void mm_write_rule(const MMRule *r, MMRegState *s, uint64_t w)
@@ -694,7 +706,7 @@ function barType(b: BarModel): string {
 }
 
 /** The QEMU glue: identity, BARs, config space, the callbacks, the TypeInfo. */
-function qemuGlue(model: Model, type: string, aliases: Map<number, number>): string {
+function qemuGlue(model: Model, type: string, aliases: Map<number, number>, opts: QemuOptions): string {
   const id = model.identity;
   const cid = type.replace(/-/g, '_');
   const up = cid.toUpperCase();
@@ -706,7 +718,9 @@ function qemuGlue(model: Model, type: string, aliases: Map<number, number>): str
   };
   const vendor = get(id.vendor, 'vendor', 0xffffn);
   const device = get(id.device, 'device', 0xffffn);
-  const klass = get(id.class, 'class', 0xffffffn);
+  let klass = 0n;
+  if (id.class === undefined) opts.warn?.('identity.class: not in the model; the device says 0x000000 (learn with --class CODE)');
+  else klass = get(id.class, 'class', 0xffffffn);
   const revision = id.revision !== undefined ? get(id.revision, 'revision', 0xffn) : 0n;
   const bytes = new Map<number, number>();
   for (const [o, b] of model.config.bytes) bytes.set(Number(num(o, 'config.bytes offset')), Number(num(b, 'config.bytes value')) & 0xff);
@@ -774,49 +788,47 @@ function qemuGlue(model: Model, type: string, aliases: Map<number, number>): str
     '    mm_write(&b->dev->model, b->region, addr, size, val);',
     '}',
     '',
-    '/* Accesses reach the model at the width the driver used: 1, 2, 4 (and 8 on memory BARs). */',
-    `static const MemoryRegionOps ${cid}_mem_ops = {`,
-    `    .read = ${cid}_read,`,
-    `    .write = ${cid}_write,`,
-    '    .endianness = DEVICE_LITTLE_ENDIAN,',
-    '    .valid = { .min_access_size = 1, .max_access_size = 8 },',
-    '    .impl = { .min_access_size = 1, .max_access_size = 8 },',
-    '};',
-    '',
-    `static const MemoryRegionOps ${cid}_io_ops = {`,
-    `    .read = ${cid}_read,`,
-    `    .write = ${cid}_write,`,
-    '    .endianness = DEVICE_LITTLE_ENDIAN,',
-    '    .valid = { .min_access_size = 1, .max_access_size = 4 },',
-    '    .impl = { .min_access_size = 1, .max_access_size = 4 },',
-    '};',
-    '',
-    `/* Config-space bytes the traces read, beyond what the PCI core sets itself (IDs, class, BARs,`,
-    ` * command, interrupt line): [offset, value]. */`,
-    `static const uint8_t ${cid}_config[][2] = {`,
-    ...(copied.length ? chunkLines(copied.map(([o, b]) => `{ 0x${o.toString(16)}, 0x${b.toString(16)} }`), 6) : ['    { 0, 0 }, /* none */']),
-    '};',
-    `/* Bits of the capability area (0x40-0xff) the driver wrote and saw change: [offset, mask]. */`,
-    `static const uint8_t ${cid}_wmask[][2] = {`,
-    ...(wmask.length ? chunkLines(wmask.map(([o, m]) => `{ 0x${o.toString(16)}, 0x${m.toString(16)} }`), 6) : ['    { 0, 0 }, /* none */']),
-    '};',
   );
+  const opsOf = (kind: 'mem' | 'io', max: number, what: string) => [
+    `/* ${what} */`,
+    `static const MemoryRegionOps ${cid}_${kind}_ops = {`,
+    `    .read = ${cid}_read,`,
+    `    .write = ${cid}_write,`,
+    '    .endianness = DEVICE_LITTLE_ENDIAN,',
+    `    .valid = { .min_access_size = 1, .max_access_size = ${max} },`,
+    `    .impl = { .min_access_size = 1, .max_access_size = ${max} },`,
+    '};',
+    '',
+  ];
+  if (bars.some((b) => b.kind !== 'io')) L.push(...opsOf('mem', 8, 'Memory BARs: accesses reach the model at the width the driver used, 1 to 8 bytes.'));
+  if (bars.some((b) => b.kind === 'io')) L.push(...opsOf('io', 4, 'I/O BARs: 1 to 4 bytes.'));
+  if (copied.length)
+    L.push(
+      `/* Config-space bytes the traces read, beyond what the PCI core sets itself (IDs, class, BARs,`,
+      ` * command, interrupt line): [offset, value]. */`,
+      `static const uint8_t ${cid}_config[][2] = {`,
+      ...chunkLines(copied.map(([o, b]) => `{ 0x${o.toString(16)}, 0x${b.toString(16)} }`), 6),
+      '};',
+    );
+  if (wmask.length)
+    L.push(
+      `/* Bits of the capability area (0x40-0xff) the driver wrote and saw change: [offset, mask]. */`,
+      `static const uint8_t ${cid}_wmask[][2] = {`,
+      ...chunkLines(wmask.map(([o, m]) => `{ 0x${o.toString(16)}, 0x${m.toString(16)} }`), 6),
+      '};',
+    );
   if (extended) L.push(`/* ${extended} bytes of extended config space (0x100 and above) were read; a conventional PCI device has none: the guest reads 0xff there. */`);
   L.push(
     '',
     `static void ${cid}_realize(PCIDevice *pdev, Error **errp)`,
     '{',
     `    ${cid}_state *s = ${up}(pdev);`,
-    '    size_t i;',
+    ...(copied.length || wmask.length ? ['    size_t i;'] : []),
     '',
     `    pdev->config[PCI_CLASS_PROG] = 0x${(klass & 0xffn).toString(16)};`,
-    `    for (i = 0; i < ${copied.length}; i++) {`,
-    `        pdev->config[${cid}_config[i][0]] = ${cid}_config[i][1];`,
-    '    }',
-    `    for (i = 0; i < ${wmask.length}; i++) {`,
-    `        pdev->wmask[${cid}_wmask[i][0]] = ${cid}_wmask[i][1];`,
-    '    }',
   );
+  if (copied.length) L.push(`    for (i = 0; i < ARRAY_SIZE(${cid}_config); i++) {`, `        pdev->config[${cid}_config[i][0]] = ${cid}_config[i][1];`, '    }');
+  if (wmask.length) L.push(`    for (i = 0; i < ARRAY_SIZE(${cid}_wmask); i++) {`, `        pdev->wmask[${cid}_wmask[i][0]] = ${cid}_wmask[i][1];`, '    }');
   for (const b of bars) {
     const as = aliases.get(b.index) ?? b.index;
     const ops = b.kind === 'io' ? `${cid}_io_ops` : `${cid}_mem_ops`;
@@ -930,7 +942,7 @@ export function generateQemuDevice(model: Model, opts: QemuOptions = {}): string
     '',
   ];
   const notes: string[] = [];
-  return head.join('\n') + answeringLogic(model, notes) + qemuGlue(model, type, aliases);
+  return head.join('\n') + answeringLogic(model, notes) + qemuGlue(model, type, aliases, opts);
 }
 
 /**

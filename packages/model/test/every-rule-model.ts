@@ -27,6 +27,7 @@ export function everyRuleModel(): Model {
       ],
     }),
     reg(0, 0x30, 4, { kind: 'dataport', from: '0:0x34:2', keyMask: '0xffff', table: [['0x1', '0x11'], ['0x2', '0x22']], default: '0xffffffff' }),
+    reg(0, 0x40, 2, { kind: 'eeprom', reset: '0x0', mask: '0xfff7', cs: 1, sk: 0, di: 2, do: 3, addrBits: 8, readOp: 2, lead: 1, edge: 'rise', deselect: 'idle', sequential: false, idle: 0, blank: '0x1234', words: [['0x10', '0xa5a5']] }),
     reg(0, 0x38, 1, { kind: 'storage', reset: '0x5a', mask: '0xf0' }),
     reg(0, 0x3a, 2, { kind: 'poll', after: '0:0x3a:2', busy: '0x8000', reads: 0, final: '0x1' }),
     reg(2, 0x0, 8, { kind: 'storage', reset: '0xffffffff00000000', mask: '0xffffffffffffffff' }),
