@@ -122,7 +122,7 @@ const MMIOTRACE_FIELDS: Record<string, number> = { VERSION: 2, PCIDEV: 19, MAP: 
  * event, an mmiotrace line with no field too many)? The paste reader's test of
  * whether lines it joins make a line. A scratch mmiotrace parser: nothing is kept.
  */
-export function lineReads(opts: ParseOptions): (line: string) => boolean | 'start' {
+export function lineReads(opts: ParseOptions): (line: string) => boolean | 'start' | 'other' {
   const scratch = new MmiotraceParser();
   return (line) => {
     const body = line.trim();
@@ -134,7 +134,10 @@ export function lineReads(opts: ParseOptions): (line: string) => boolean | 'star
         if (most !== undefined && toks.length > most) return 'start';
         return scratch.parseLine(body) !== undefined;
       }
-      if (opts.format !== 'mmiotrace') return parseQemuLine(body, false) !== undefined;
+      if (opts.format !== 'mmiotrace') {
+        const r = parseQemuLine(body, false);
+        return r === undefined ? false : r === SKIP ? 'other' : true;
+      }
     } catch (e) {
       if (e instanceof MalformedLine) return 'start';
       throw e;

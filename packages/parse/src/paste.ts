@@ -28,9 +28,11 @@ type OnLine = (line: string, lineNo: number, cut?: boolean) => void;
  * What a line (a trace line, without prefix) is: `true`, it reads as a line of a
  * trace (a known event, another QEMU event, an mmiotrace line); `'start'`, it
  * starts as one but cannot be read (a known event cut short: a line of its own,
- * whose end may be on the next line); `false`, neither.
+ * whose end may be on the next line); `'other'`, it reads as another QEMU event,
+ * whose arguments are any text (so any line would continue it: it is not
+ * joined with the lines after it); `false`, none of these.
  */
-export type Reads = (line: string) => boolean | 'start';
+export type Reads = (line: string) => boolean | 'start' | 'other';
 
 /** A line as the wrap joiner sees it: its text without prefix, its length with it, its number. */
 interface Piece {
@@ -173,7 +175,8 @@ export class PasteReader {
     let bestText = head.text;
     let before = head.length;
     /** What the line so far is (see Reads). */
-    let sofar: boolean | 'start' | undefined;
+    let sofar: boolean | 'start' | 'other' | undefined;
+    let headReads: boolean | 'start' | 'other' | undefined;
     // A blank line, and a `#` line (the ftrace header, a comment), is a line of its own.
     const first = head.text.trimStart();
     const joins = first.length > 0 && first.charCodeAt(0) !== 35; /* # */
@@ -190,7 +193,8 @@ export class PasteReader {
       if (alone !== false && (sofar ??= this.reads(joined)) !== false) break;
       joined = /\s$/.test(joined) ? joined + t : joined + ' ' + t;
       sofar = this.reads(joined);
-      if (sofar === true) {
+      // Another QEMU event reads whatever follows it: joined, it must not have read before.
+      if (sofar === true || (sofar === 'other' && (headReads ??= this.reads(head.text)) !== 'other' && headReads !== true)) {
         best = k;
         bestText = joined;
       }
@@ -215,7 +219,9 @@ export function looksPasted(lines: string[], reads: Reads): { paste: boolean; qp
   const qp = looksQuotedPrintable(lines);
   const counts = (line: string) => {
     const t = line.trim();
-    return t.length === 0 || t.charCodeAt(0) === 35 /* # */ || reads(t) === true;
+    if (t.length === 0 || t.charCodeAt(0) === 35 /* # */) return true;
+    const r = reads(t);
+    return r === true || r === 'other';
   };
   let plain = 0;
   for (const l of lines) if (counts(l)) plain++;

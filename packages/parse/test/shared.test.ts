@@ -265,3 +265,18 @@ describe('paste reader parts', () => {
     expect(got).toEqual([['abcdef=1', 1], ['x', 3]]);
   });
 });
+
+describe('not a paste', () => {
+  it("QEMU's own continuation line (vfio_populate_device_config) and another event before a message: no note, nothing joined", async () => {
+    const log =
+      '488@1581830830.000007:vfio_populate_device_config Device 0000:03:00.0 config:\n' +
+      '  size: 0x100, offset: 0x70000000000, flags: 0x3\n' +
+      '488@1581830830.000025:vfio_intx_enable  (0000:03:00.0)\n' +
+      'qemu-system-x86_64: vfio: Cannot reset device 0000:03:00.0, no available reset mechanism.\n' +
+      '493@1581830830.000079:vfio_region_read  (0000:03:00.0:region0+0x0, 4) = 0x1584a9ba\n';
+    const { events, warnings, stats } = await parse(log, { all: true }, 1 << 16);
+    expect(warnings).toEqual([]);
+    expect(events.map((e) => e.line)).toEqual([1, 3, 5]);
+    expect(stats.unrecognised).toBe(1);
+  });
+});
