@@ -17,3 +17,4 @@ export * from './progress.js';
 export * from './sniff.js';
 export * from './utf8.js';
 export * from './follow.js';
+export * from './bytelines.js';

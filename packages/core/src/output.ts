@@ -144,3 +144,82 @@ function waitDrain(dest: Writable): Promise<void> {
     dest.once('close', onDrain);
   });
 }
+
+/** Bytes a ByteWriter's buffer holds: byte producers seal it when less than MAX_BYTE_LINE is left. */
+const BYTES = 1 << 20;
+/** The longest line a byte producer writes into a ByteWriter's buffer in place (longer lines take `line`). */
+export const MAX_BYTE_LINE = 1 << 12;
+
+/**
+ * Line output assembled in one Buffer (issue 25): byte producers write their
+ * lines straight into `data` at `pos` (with at most MAX_BYTE_LINE bytes a line,
+ * then `sealIfFull`), and text lines (`line`) are encoded into the same
+ * buffer, so that the order of the lines is kept. Written in blocks, with
+ * backpressure, as LineWriter; handed over before an error is reported.
+ */
+export class ByteWriter extends LineWriter {
+  data: Buffer = Buffer.allocUnsafe(BYTES);
+  pos = 0;
+  /** Bytes queued before `data` (lines longer than fit in it). */
+  private queued: Uint8Array[] = [];
+  private queuedBytes = 0;
+
+  constructor(private readonly to: Writable) {
+    super(to);
+  }
+
+  override line(text: string): void {
+    if (discard) return;
+    if (text.length * 3 + 1 > BYTES - MAX_BYTE_LINE - this.pos) {
+      this.seal();
+      if (text.length * 3 + 1 > BYTES - MAX_BYTE_LINE) {
+        const b = Buffer.from(text + '\n');
+        this.queued.push(b);
+        this.queuedBytes += b.length;
+        return;
+      }
+    }
+    this.pos += this.data.write(text, this.pos, "utf8");
+    this.data[this.pos++] = 10;
+  }
+
+  /** Move what `data` holds to the queue when less than MAX_BYTE_LINE bytes are left in it. */
+  sealIfFull(): void {
+    if (this.pos > BYTES - MAX_BYTE_LINE) this.seal();
+  }
+
+  private seal(): void {
+    if (this.pos === 0) return;
+    const b = Buffer.from(this.data.subarray(0, this.pos));
+    this.queued.push(b);
+    this.queuedBytes += b.length;
+    this.pos = 0;
+  }
+
+  override drop(): void {
+    this.pos = 0;
+    this.queued = [];
+    this.queuedBytes = 0;
+  }
+
+  override async flushIfFull(): Promise<void> {
+    if (this.pos + this.queuedBytes >= 1 << 17) await this.flush();
+  }
+
+  override handOver(): void {
+    if (this.to.destroyed) return;
+    this.seal();
+    for (const b of this.queued) this.to.write(b);
+    this.queued = [];
+    this.queuedBytes = 0;
+  }
+
+  override async flush(): Promise<void> {
+    if (discard) return;
+    this.seal();
+    const q = this.queued;
+    this.queued = [];
+    this.queuedBytes = 0;
+    for (const b of q) if (!this.to.write(b)) await waitDrain(this.to);
+  }
+}

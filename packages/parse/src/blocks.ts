@@ -2,9 +2,10 @@
  * A text trace in blocks of whole lines, each parsed on its own: the unit of
  * work of the parallel parser (parallel.ts), in the main thread or a worker.
  */
-import { InputError, LineSplitter, MAX_LINE, stringifyEvent, type MmioEvent } from '@mmio-tools/core';
+import type { Writable } from 'node:stream';
+import { ByteWriter, InputError, LineSplitter, MAX_LINE, byteLines, stringifyEvent, type MmioEvent } from '@mmio-tools/core';
 import type { LineResult } from './common.js';
-import { newStats, textLineParser, type MmiotraceLines, type ParseOptions, type ParseStats } from './parse.js';
+import { jsonByteLines, newStats, textLineParser, type MmiotraceLines, type ParseOptions, type ParseStats } from './parse.js';
 
 export interface TextBlock {
   /** Whole lines (the last block of a stream may end without a newline), in a buffer of its own. */
@@ -161,28 +162,29 @@ export function outOfOrderLines(opts: ParseOptions): MmiotraceLines | undefined 
   return opts.format === 'qemu' ? undefined : OUT_OF_ORDER;
 }
 
-/** Input is decoded, and output encoded, this many bytes at a time: small strings die young, which is cheap to collect. */
-const DECODE = 1 << 16;
-const PIECE = 1 << 16;
+/** The pieces of output of the block being parsed (see blockOut). */
+let pieces: Uint8Array[] = [];
+/**
+ * The output of a block: one writer per thread, reused (it holds a 1 MiB
+ * buffer), that hands its bytes over to `pieces`.
+ */
+const blockOut = new ByteWriter({ write: (b: Uint8Array) => (pieces.push(b), true), destroyed: false } as unknown as Writable);
 
-/** Parse one block; events become NDJSON text. Never throws: errors are in the result. */
+/** Parse one block; events become NDJSON text (the common access lines straight from their bytes). Never throws: errors are in the result. */
 export function parseBlock(block: TextBlock, file: string, opts: ParseOptions, mmio: MmiotraceLines | undefined): BlockResult {
   const res: BlockResult = { out: [], stats: newStats(), warnings: [] };
-  const pieces = res.out;
-  let text = '';
-  const line = (json: string) => {
-    text += json + '\n';
-    if (text.length >= PIECE) {
-      pieces.push(Buffer.from(text)); // a new ArrayBuffer (only small ones come from the shared pool)
-      text = '';
-    }
-  };
+  pieces = res.out;
+  blockOut.drop();
+  const line = (json: string) => blockOut.line(json);
   const onLine = textLineParser(file, opts, { event: (ev: MmioEvent) => line(stringifyEvent(ev)), text: line, warn: (m, once) => res.warnings.push([m, once]) }, res.stats, mmio, block.top ?? block.firstLine === 1);
   const bytes = Buffer.from(block.bytes.buffer, block.bytes.byteOffset, block.bytes.byteLength);
   try {
     if (block.long) onLine.long(block.firstLine);
     const lines = new LineSplitter(onLine, block.firstLine - 1, MAX_LINE, onLine.long);
-    for (let at = 0; at < bytes.length; at += DECODE) lines.push(bytes.subarray(at, at + DECODE));
+    let rest = 0;
+    if (opts.format !== 'mmiotrace') rest = byteLines(bytes, 0, bytes.length, jsonByteLines(blockOut, opts, onLine), lines);
+    // What is left (all of it for mmiotrace, else a last line without a newline), decoded 64 KiB at a time: small strings are cheap to collect.
+    for (let at = rest; at < bytes.length; at += 1 << 16) lines.push(bytes.subarray(at, Math.min(at + (1 << 16), bytes.length)));
     lines.end();
     onLine.finish();
   } catch (e) {
@@ -190,7 +192,7 @@ export function parseBlock(block: TextBlock, file: string, opts: ParseOptions, m
     else if (e instanceof InputError) res.error = { message: e.message, line: e.line };
     else res.crash = e instanceof Error ? { message: e.message, stack: e.stack } : { message: String(e) };
   }
-  if (text.length > 0) pieces.push(Buffer.from(text));
+  blockOut.handOver();
   res.stats.lines = block.lines;
   return res;
 }

@@ -1,4 +1,4 @@
-import { InputError, LineWriter, UsageError, cliParser, notATraceMessage, inputName, openWithProgress, progressWanted, stringifyEvent, warn } from '@mmio-tools/core';
+import { ByteWriter, InputError, UsageError, cliParser, notATraceMessage, inputName, openWithProgress, progressWanted, stringifyEvent, warn } from '@mmio-tools/core';
 import { FORMATS, isSimpleInput, parseTrace, pasteOf, peekTrace, type Format, type ParseOptions, type ParseStats } from './parse.js';
 import { parseTextParallel } from './parallel.js';
 
@@ -29,7 +29,7 @@ export async function main(argv: string[]): Promise<number> {
   if (!Number.isInteger(args.jobs) || args.jobs < 1) throw new UsageError('--jobs: expected a whole number of threads, 1 or more');
   const jobs = Math.min(args.jobs, MAX_JOBS);
   const files = (args._ as (string | number)[]).map(String);
-  const out = new LineWriter(process.stdout);
+  const out = new ByteWriter(process.stdout);
   const opts: ParseOptions = { format: args.format as Format, all: args.all, strict: args.strict, lenient: args.skipInvalid || Boolean(args.lenient), paste: args.paste as boolean | undefined };
   let warnings = 0;
   const said = new Set<string>();
@@ -52,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
     let stats: ParseStats;
     // A paste is read in one thread: its lines may join across a block's end.
     if (jobs === 1 || isSimpleInput(fileOpts.format, head) || pasteOf(fileOpts, head) !== undefined) {
-      stats = await parseTrace(chunks, file, fileOpts, { event: (ev) => out.line(stringifyEvent(ev)), text: (line) => out.line(line), warn: onWarn, afterChunk: () => out.flushIfFull() });
+      stats = await parseTrace(chunks, file, fileOpts, { event: (ev) => out.line(stringifyEvent(ev)), text: (line) => out.line(line), bytes: out, warn: onWarn, afterChunk: () => out.flushIfFull() });
     } else {
       stats = await parseTextParallel(chunks, file, fileOpts, { write: (d) => out.block(d), warn: onWarn }, { jobs });
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InputError, maybeGunzip, stringifyEvent, type MmioEvent } from '@mmio-tools/core';
+import { ByteWriter, InputError, maybeGunzip, stringifyEvent, type MmioEvent } from '@mmio-tools/core';
+import { PassThrough } from 'node:stream';
 import { parseTrace, type ParseOptions } from '../src/parse.js';
 import { chunksOf, gz } from '../../../test/helpers/util.js';
 import { SimpleTraceWriter } from '../../../test/helpers/simpletrace.js';
@@ -27,6 +28,24 @@ async function parse(data: string | Buffer, opts: Partial<ParseOptions> = {}) {
   });
   expect(fast).toEqual(lines);
   expect(fastStats).toEqual(stats);
+  // The byte path (as mmio-parse runs it), in chunks that hold whole lines and in chunks that cut them.
+  for (const size of [1 << 20, 97]) {
+    const sink = new PassThrough();
+    const got: Buffer[] = [];
+    sink.on('data', (d: Buffer) => got.push(d));
+    const w = new ByteWriter(sink);
+    const byteWarnings: string[] = [];
+    const byteStats = await parseTrace(maybeGunzip(chunksOf(data, size)), 'trace.log', { ...DEFAULTS, ...opts }, {
+      event: (e) => w.line(stringifyEvent(e)),
+      text: (line) => w.line(line),
+      bytes: w,
+      warn: (m) => byteWarnings.push(m),
+    }).finally(() => w.handOver());
+    await new Promise((r) => setImmediate(r));
+    expect(Buffer.concat(got).toString()).toBe(lines.map((l) => l + '\n').join(''));
+    expect(byteStats).toEqual(stats);
+    expect(byteWarnings).toEqual(warnings);
+  }
   return { events: lines.map((l) => JSON.parse(l)), stats, warnings };
 }
 

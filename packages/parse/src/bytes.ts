@@ -1,0 +1,458 @@
+/**
+ * The byte path of QEMU trace text (issue 25): the access lines nearly every
+ * large trace is made of — vfio_region_read/_write and memory_region_ops_read/
+ * _write, with the log backend's `TID@SEC.USEC:` prefix, with none, or as the
+ * kernel's ftrace buffer prints QEMU's ftrace backend
+ * (`comm-pid [cpu] flags SEC.USEC: tracing_mark_write: …`) — read straight from
+ * the input's bytes into positions (`access`), with plain loops and no string.
+ * A scanner is given the buffer and its length (`end`); it never reads past it.
+ *
+ * `scanQemuAccess` accepts a line only when every part of it is in the form
+ * QEMU's format strings print and the general path (parseQemuLine) reads it
+ * to exactly these values: printable ASCII only, lowercase hex without
+ * leading zeros, widths 1, 2, 4, 8, a value that fits its width, plain
+ * integers, a time that JSON prints as it is written (trailing zeros of the
+ * fraction aside), single spaces where the general path allows more. Any
+ * other line is declined, and goes the general way (the string fast path,
+ * then parseQemuLine), which decides and words the error. A property test
+ * holds it to the general path (packages/parse/test/bytes.test.ts).
+ */
+import { ByteWriter, canonicalDev } from '@mmio-tools/core';
+
+/** The fields of the access line last accepted by scanQemuAccess, as positions in its buffer. */
+export interface ByteAccess {
+  write: boolean;
+  /** memory_region_ops_* (else vfio_region_*). */
+  memory: boolean;
+  /** The thread id's digits; tidS = -1 when the line has no prefix. */
+  tidS: number;
+  tidE: number;
+  /** The time as JSON prints it (the fraction's trailing zeros left out, and its point with them). */
+  timeS: number;
+  timeE: number;
+  /** vfio: the device name as printed, and its index (the digits too). */
+  devS: number;
+  devE: number;
+  region: number;
+  regionS: number;
+  regionE: number;
+  /** The offset (vfio) or address (memory), `0x…`. */
+  atS: number;
+  atE: number;
+  valS: number;
+  valE: number;
+  width: number;
+  /** memory: cpu, mr (`0x…`) and the name (nameS = -1: none). */
+  cpuS: number;
+  cpuE: number;
+  mrS: number;
+  mrE: number;
+  nameS: number;
+  nameE: number;
+}
+
+export const access: ByteAccess = {
+  write: false, memory: false, tidS: -1, tidE: -1, timeS: -1, timeE: -1, devS: 0, devE: 0, region: 0, regionS: 0, regionE: 0,
+  atS: 0, atE: 0, valS: 0, valE: 0, width: 0, cpuS: 0, cpuE: 0, mrS: 0, mrE: 0, nameS: -1, nameE: -1,
+};
+
+const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const VFIO = bytes('vfio_region_');
+const MEMOPS = bytes('memory_region_ops_');
+const REGION = bytes(':region');
+const MARK = bytes('tracing_mark_write: ');
+
+/** Is c a lowercase hex digit? */
+const isHex = (c: number) => (c >= 48 && c <= 57) || (c >= 97 && c <= 102);
+
+/** buf[p…] starts with `lit` (within `end`)? */
+function at(buf: Buffer, p: number, end: number, lit: Uint8Array): boolean {
+  const n = lit.length;
+  if (p + n > end) return false;
+  for (let i = 0; i < n; i++) if (buf[p + i] !== lit[i]) return false;
+  return true;
+}
+
+/** End of a canonical hex number `0x…` at p (1 to 16 digits, no leading zero), or -1. */
+function hexAt(buf: Buffer, p: number, end: number): number {
+  if (p + 2 >= end || buf[p] !== 48 || buf[p + 1] !== 120) return -1;
+  let i = p + 2;
+  if (buf[i] === 48) return i + 1 < end && isHex(buf[i + 1]!) ? -1 : i + 1;
+  while (i < end && isHex(buf[i]!)) i++;
+  const digits = i - p - 2;
+  return digits === 0 || digits > 16 ? -1 : i;
+}
+
+/** End of a canonical decimal integer at p (0, or 1 to `max` digits without a leading zero), or -1. */
+function intAt(buf: Buffer, p: number, end: number, max: number): number {
+  if (p >= end) return -1;
+  const c = buf[p]!;
+  if (c === 48) return p + 1 < end && buf[p + 1]! >= 48 && buf[p + 1]! <= 57 ? -1 : p + 1;
+  if (c < 49 || c > 57) return -1;
+  let i = p + 1;
+  while (i < end && buf[i]! >= 48 && buf[i]! <= 57) i++;
+  return i - p > max ? -1 : i;
+}
+
+/**
+ * Read a time `SEC.FRAC` at p that JSON prints as it is written once the
+ * trailing zeros of FRAC are left out: SEC below 4·10^9 without a leading
+ * zero, FRAC of 1 to 6 digits (see C_TIME in qemu.ts: such a decimal is
+ * exactly what String(Number(text)) gives back). Sets timeS/timeE; the index
+ * after FRAC, or -1.
+ */
+function timeAt(buf: Buffer, p: number, end: number): number {
+  const e = intAt(buf, p, end, 10);
+  if (e < 0 || (e - p === 10 && buf[p]! > 51) || e >= end || buf[e] !== 46) return -1;
+  let i = e + 1;
+  let last = e; // the last digit of FRAC that is not 0 (e: none)
+  while (i < end && buf[i]! >= 48 && buf[i]! <= 57) {
+    if (buf[i] !== 48) last = i;
+    i++;
+  }
+  if (i === e + 1 || i - e - 1 > 6) return -1;
+  access.timeS = p;
+  access.timeE = last === e ? e : last + 1;
+  return i;
+}
+
+/**
+ * Recognise a QEMU access line at buf[s…] (up to `end`) in the form described
+ * above and fill `access`: the index of its `\n`, or -1 to leave the line to
+ * the general path.
+ */
+export function scanQemuAccess(buf: Buffer, s: number, end: number): number {
+  const a = access;
+  let p = s;
+  let c = buf[p];
+  a.tidS = -1;
+  if (c !== undefined && c >= 48 && c <= 57) {
+    // TID@SEC.USEC:
+    const t = intAt(buf, p, end, 15);
+    if (t < 0 || t >= end || buf[t] !== 64) return -1;
+    const q = timeAt(buf, t + 1, end);
+    if (q < 0 || q >= end || buf[q] !== 58) return -1;
+    a.tidS = p;
+    a.tidE = t;
+    p = q + 1;
+  } else if (c === 32 || !(at(buf, p, end, VFIO) || at(buf, p, end, MEMOPS))) {
+    p = ftracePrefix(buf, p, end);
+    if (p < 0) return -1;
+  }
+  if (at(buf, p, end, VFIO)) return vfioArgs(buf, p + VFIO.length, end);
+  if (at(buf, p, end, MEMOPS)) return memArgs(buf, p + MEMOPS.length, end);
+  return -1;
+}
+
+/**
+ * The kernel's ftrace line of a QEMU event, as the general path's FTRACE
+ * expression reads it, with single spaces only where it allows any white
+ * space: `  comm-PID [CPU] FLAGS SEC.USEC: tracing_mark_write: ` (a `(TGID)`
+ * after the pid, the FLAGS column, both optional). Sets tid and time; the
+ * index of the message, or -1.
+ */
+function ftracePrefix(buf: Buffer, p: number, end: number): number {
+  const a = access;
+  while (p < end && buf[p] === 32) p++;
+  // A line that starts with a digit is read as another prefix first by the general path.
+  if (p >= end || (buf[p]! >= 48 && buf[p]! <= 57)) return -1;
+  // The comm: up to the first `-` followed by a digit (the general path's lazy `.*?-(\d+)`).
+  const limit = Math.min(end, p + 64);
+  let i = p;
+  for (; i < limit; i++) {
+    const c = buf[i]!;
+    // No space: the general path reads a first word that is an mmiotrace keyword as mmiotrace.
+    if (c <= 32 || c > 126) return -1;
+    if (c === 45 && i + 1 < end && buf[i + 1]! >= 48 && buf[i + 1]! <= 57) break;
+  }
+  if (i >= limit) return -1;
+  const pid = i + 1;
+  let q = intAt(buf, pid, end, 15);
+  if (q < 0 || q >= end || buf[q] !== 32) return -1;
+  a.tidS = pid;
+  a.tidE = q;
+  while (q < end && buf[q] === 32) q++;
+  if (buf[q] === 40 /* ( */) {
+    q++;
+    while (q < end && buf[q] === 32) q++;
+    const d = q;
+    while (q < end && ((buf[q]! >= 48 && buf[q]! <= 57) || buf[q] === 45)) q++;
+    if (q === d || buf[q] !== 41 /* ) */) return -1;
+    q++;
+    if (buf[q] !== 32) return -1;
+    while (q < end && buf[q] === 32) q++;
+  }
+  if (buf[q] !== 91 /* [ */) return -1;
+  q++;
+  const d = q;
+  while (q < end && buf[q]! >= 48 && buf[q]! <= 57) q++;
+  if (q === d || buf[q] !== 93 /* ] */ || buf[q + 1] !== 32) return -1;
+  q++;
+  while (q < end && buf[q] === 32) q++;
+  // FLAGS, then the time; or the time alone (the general path tries the flags first).
+  let f = q;
+  while (f < end && buf[f]! > 32 && buf[f]! < 127) f++;
+  if (f < end && buf[f] === 32) {
+    let g = f;
+    while (g < end && buf[g] === 32) g++;
+    const m = markAfterTime(buf, g, end);
+    if (m >= 0) return m;
+  }
+  return markAfterTime(buf, q, end);
+}
+
+/** `SEC.USEC: tracing_mark_write: ` at p (any number of spaces before the mark): the index after it, or -1. */
+function markAfterTime(buf: Buffer, p: number, end: number): number {
+  const t = timeAt(buf, p, end);
+  if (t < 0 || buf[t] !== 58 || buf[t + 1] !== 32) return -1;
+  let q = t + 1;
+  while (q < end && buf[q] === 32) q++;
+  return at(buf, q, end, MARK) ? q + MARK.length : -1;
+}
+
+/** A string of the line as JSON writes it without escapes (printable ASCII but `"` and `\`), from p to the byte `stop`: the index of `stop`, or -1. */
+function textTo(buf: Buffer, p: number, end: number, stop: number): number {
+  for (let i = p; i < end; i++) {
+    const c = buf[i]!;
+    if (c === stop) return i;
+    if (c < 32 || c > 126 || c === 34 || c === 92) return -1;
+  }
+  return -1;
+}
+
+/** `write  (` or `read  (` after `vfio_region_`, then the arguments; the index of the `\n`, or -1. */
+function vfioArgs(buf: Buffer, p: number, end: number): number {
+  const a = access;
+  a.memory = false;
+  if (buf[p] === 119 && buf[p + 1] === 114 && buf[p + 2] === 105 && buf[p + 3] === 116 && buf[p + 4] === 101) {
+    a.write = true;
+    p += 5;
+  } else if (buf[p] === 114 && buf[p + 1] === 101 && buf[p + 2] === 97 && buf[p + 3] === 100) {
+    a.write = false;
+    p += 4;
+  } else return -1;
+  if (buf[p] !== 32 || buf[p + 1] !== 32 || buf[p + 2] !== 40) return -1;
+  p += 3;
+  // The device: up to the first `:region` (the general path's lazy `(.+?):region`).
+  const d = p;
+  let i = p;
+  for (; i < end; i++) {
+    const c = buf[i]!;
+    if (c === 58 && at(buf, i, end, REGION)) break;
+    if (c < 32 || c > 126 || c === 34 || c === 92) return -1;
+  }
+  if (i === d || i >= end) return -1;
+  a.devS = d;
+  a.devE = i;
+  p = i + REGION.length;
+  const r = intAt(buf, p, end, 15);
+  if (r < 0 || buf[r] !== 43 /* + */) return -1;
+  let region = 0;
+  for (let k = p; k < r; k++) region = region * 10 + buf[k]! - 48;
+  a.region = region;
+  a.regionS = p;
+  a.regionE = r;
+  p = r + 1;
+  const o = hexAt(buf, p, end);
+  // An offset of 16 digits may end past 2^64: the general path's to check.
+  if (o < 0 || o - p > 17 || buf[o] !== 44 || buf[o + 1] !== 32) return -1;
+  a.atS = p;
+  a.atE = o;
+  p = o + 2;
+  if (a.write) {
+    const v = hexAt(buf, p, end);
+    if (v < 0 || buf[v] !== 44 || buf[v + 1] !== 32) return -1;
+    a.valS = p;
+    a.valE = v;
+    const w = buf[v + 2]!;
+    if (!(w === 49 || w === 50 || w === 52 || w === 56) || buf[v + 3] !== 41 || v + 4 >= end || buf[v + 4] !== 10) return -1;
+    a.width = w - 48;
+    if (v - p - 2 > 2 * a.width) return -1;
+    return v + 4;
+  }
+  const w = buf[p]!;
+  if (!(w === 49 || w === 50 || w === 52 || w === 56) || buf[p + 1] !== 41 || buf[p + 2] !== 32 || buf[p + 3] !== 61 || buf[p + 4] !== 32) return -1;
+  a.width = w - 48;
+  p += 5;
+  const v = hexAt(buf, p, end);
+  if (v < 0 || v >= end || buf[v] !== 10 || v - p - 2 > 2 * a.width) return -1;
+  a.valS = p;
+  a.valE = v;
+  return v;
+}
+
+/** `write cpu ` or `read cpu ` after `memory_region_ops_`, then the arguments; the index of the `\n`, or -1. */
+function memArgs(buf: Buffer, p: number, end: number): number {
+  const a = access;
+  a.memory = true;
+  if (buf[p] === 119 && buf[p + 1] === 114 && buf[p + 2] === 105 && buf[p + 3] === 116 && buf[p + 4] === 101) {
+    a.write = true;
+    p += 5;
+  } else if (buf[p] === 114 && buf[p + 1] === 101 && buf[p + 2] === 97 && buf[p + 3] === 100) {
+    a.write = false;
+    p += 4;
+  } else return -1;
+  // ` cpu N mr 0x… addr 0x… value 0x… size W`
+  if (buf[p] !== 32 || buf[p + 1] !== 99 || buf[p + 2] !== 112 || buf[p + 3] !== 117 || buf[p + 4] !== 32) return -1;
+  p += 5;
+  const neg = buf[p] === 45 ? 1 : 0;
+  const ce = intAt(buf, p + neg, end, 9);
+  if (ce < 0 || (neg && buf[p + 1] === 48)) return -1;
+  a.cpuS = p;
+  a.cpuE = ce;
+  p = ce;
+  if (buf[p] !== 32 || buf[p + 1] !== 109 || buf[p + 2] !== 114 || buf[p + 3] !== 32) return -1;
+  p += 4;
+  const me = hexAt(buf, p, end);
+  if (me < 0) return -1;
+  a.mrS = p;
+  a.mrE = me;
+  p = me;
+  if (buf[p] !== 32 || buf[p + 1] !== 97 || buf[p + 2] !== 100 || buf[p + 3] !== 100 || buf[p + 4] !== 114 || buf[p + 5] !== 32) return -1;
+  p += 6;
+  const ae = hexAt(buf, p, end);
+  // An address of 16 digits may end past 2^64: the general path's to check.
+  if (ae < 0 || ae - p > 17) return -1;
+  a.atS = p;
+  a.atE = ae;
+  p = ae;
+  if (buf[p] !== 32 || buf[p + 1] !== 118 || buf[p + 2] !== 97 || buf[p + 3] !== 108 || buf[p + 4] !== 117 || buf[p + 5] !== 101 || buf[p + 6] !== 32) return -1;
+  p += 7;
+  const ve = hexAt(buf, p, end);
+  if (ve < 0) return -1;
+  a.valS = p;
+  a.valE = ve;
+  p = ve;
+  if (buf[p] !== 32 || buf[p + 1] !== 115 || buf[p + 2] !== 105 || buf[p + 3] !== 122 || buf[p + 4] !== 101 || buf[p + 5] !== 32) return -1;
+  const w = buf[p + 6]!;
+  if (!(w === 49 || w === 50 || w === 52 || w === 56)) return -1;
+  a.width = w - 48;
+  // A read's value wider than its width is what the device returned: the general path keeps it as `raw`.
+  if (ve - a.valS - 2 > 2 * a.width) return -1;
+  p += 7;
+  if (p < end && buf[p] === 10) {
+    a.nameS = -1;
+    return p;
+  }
+  // ` name '…'`: the name up to the last `'`, which ends the line.
+  if (buf[p] !== 32 || buf[p + 1] !== 110 || buf[p + 2] !== 97 || buf[p + 3] !== 109 || buf[p + 4] !== 101 || buf[p + 5] !== 32 || buf[p + 6] !== 39) return -1;
+  p += 7;
+  const nl = textTo(buf, p, end, 10);
+  if (nl < 0 || nl === p || buf[nl - 1] !== 39) return -1;
+  a.nameS = p;
+  a.nameE = nl - 1;
+  return nl;
+}
+
+/** The last device name as printed and its canonical name (canonicalDev), as bytes: accesses come in long runs to one device. */
+let devIn = new Uint8Array(0);
+let devOut = new Uint8Array(0);
+
+/** The canonical name of the device at buf[s, e) (printable ASCII), as bytes. */
+export function devBytes(buf: Buffer, s: number, e: number): Uint8Array {
+  const n = e - s;
+  if (n === devIn.length) {
+    let i = 0;
+    while (i < n && buf[s + i] === devIn[i]) i++;
+    if (i === n) return devOut;
+  }
+  devIn = Uint8Array.prototype.slice.call(buf, s, e);
+  devOut = bytes(canonicalDev(buf.toString('latin1', s, e)));
+  return devOut;
+}
+
+const T_WRITE_VFIO = bytes('{"type":"write","src":"vfio","dev":"');
+const T_READ_VFIO = bytes('{"type":"read","src":"vfio","dev":"');
+const T_REGION = bytes('","region":');
+const T_OFFSET = bytes(',"offset":"');
+const T_WIDTH = bytes('","width":');
+const T_VALUE = bytes(',"value":"');
+const T_WRITE_MEM = bytes('{"type":"write","src":"memory"');
+const T_READ_MEM = bytes('{"type":"read","src":"memory"');
+const T_NAME = bytes(',"name":"');
+const T_ADDR_Q = bytes('","addr":"');
+const T_ADDR = bytes(',"addr":"');
+const T_CPU = bytes('","cpu":');
+const T_MR = bytes(',"mr":"');
+const T_T = bytes(',"t":');
+const T_TID = bytes(',"tid":');
+const T_LINE = bytes(',"line":');
+const DIGITS = new Uint8Array(16);
+
+/** Copy `lit` into out at o; the index after it. */
+function put(out: Buffer, o: number, lit: Uint8Array): number {
+  for (let i = 0; i < lit.length; i++) out[o + i] = lit[i]!;
+  return o + lit.length;
+}
+
+/** Copy buf[s, e) into out at o; the index after it. */
+function copy(out: Buffer, o: number, buf: Buffer, s: number, e: number): number {
+  for (let i = s; i < e; i++) out[o++] = buf[i]!;
+  return o;
+}
+
+/** Write a whole number below 2^53 in decimal into out at o; the index after it. */
+export function putInt(out: Buffer, o: number, n: number): number {
+  let k = 0;
+  do {
+    const q = Math.floor(n / 10);
+    DIGITS[k++] = 48 + n - q * 10;
+    n = q;
+  } while (n > 0);
+  while (k > 0) out[o++] = DIGITS[--k]!;
+  return o;
+}
+
+/**
+ * Write the NDJSON line of the access last scanned (in `buf`) into `w`, with
+ * `line` = lineNo and `file` (the `,"file":…` member as bytes, or empty):
+ * exactly what stringifyEvent writes for the event parseQemuLine reads.
+ */
+export function writeAccessJson(w: ByteWriter, buf: Buffer, lineNo: number, file: Uint8Array): void {
+  const a = access;
+  const out = w.data;
+  let o = w.pos;
+  if (!a.memory) {
+    o = put(out, o, a.write ? T_WRITE_VFIO : T_READ_VFIO);
+    o = put(out, o, devBytes(buf, a.devS, a.devE));
+    o = put(out, o, T_REGION);
+    o = copy(out, o, buf, a.regionS, a.regionE);
+    o = put(out, o, T_OFFSET);
+    o = copy(out, o, buf, a.atS, a.atE);
+    o = put(out, o, T_WIDTH);
+    out[o++] = 48 + a.width;
+    o = put(out, o, T_VALUE);
+    o = copy(out, o, buf, a.valS, a.valE);
+    out[o++] = 34;
+  } else {
+    o = put(out, o, a.write ? T_WRITE_MEM : T_READ_MEM);
+    if (a.nameS >= 0) {
+      o = put(out, o, T_NAME);
+      o = copy(out, o, buf, a.nameS, a.nameE);
+      o = put(out, o, T_ADDR_Q);
+    } else o = put(out, o, T_ADDR);
+    o = copy(out, o, buf, a.atS, a.atE);
+    o = put(out, o, T_WIDTH);
+    out[o++] = 48 + a.width;
+    o = put(out, o, T_VALUE);
+    o = copy(out, o, buf, a.valS, a.valE);
+    o = put(out, o, T_CPU);
+    o = copy(out, o, buf, a.cpuS, a.cpuE);
+    o = put(out, o, T_MR);
+    o = copy(out, o, buf, a.mrS, a.mrE);
+    out[o++] = 34;
+  }
+  if (file.length > 0) o = put(out, o, file);
+  if (a.tidS >= 0) {
+    o = put(out, o, T_T);
+    o = copy(out, o, buf, a.timeS, a.timeE);
+    o = put(out, o, T_TID);
+    o = copy(out, o, buf, a.tidS, a.tidE);
+  }
+  o = put(out, o, T_LINE);
+  o = putInt(out, o, lineNo);
+  out[o++] = 125;
+  out[o++] = 10;
+  w.pos = o;
+  w.sealIfFull();
+}
