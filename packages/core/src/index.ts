@@ -18,3 +18,4 @@ export * from './sniff.js';
 export * from './utf8.js';
 export * from './follow.js';
 export * from './bytelines.js';
+export * from './access.js';

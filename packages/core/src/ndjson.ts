@@ -7,7 +7,9 @@ import { warn } from './cli.js';
 import { forget, removeOnExit } from './cleanup.js';
 import { checkEvent, normalizeEvent, stringifyEvent } from './events.js';
 import { inputName, openInput } from './input.js';
-import { MAX_LINE, forEachLine } from './lines.js';
+import { LineSplitter, MAX_LINE, forEachLine } from './lines.js';
+import { forEachByteLine, type FastLine } from './bytelines.js';
+import { newAccessView, scanNdjsonAccess, type AccessConsumer } from './access.js';
 import { scanEvent } from './scan.js';
 import { ESCAPED_BYTE, escapedBytes } from './utf8.js';
 
@@ -18,6 +20,12 @@ export interface ReadEventsOptions {
   afterChunk?: () => Promise<void> | void;
   /** Names to show in messages for some paths (a spooled copy of stdin, say). */
   names?: Map<string, string>;
+  /**
+   * Takes the access lines in the plain shape our tools write straight from
+   * their bytes (see access.ts), where it accepts them: they then come here,
+   * not to `onEvent` (counted in `events` all the same).
+   */
+  access?: AccessConsumer;
 }
 
 export interface ReadEventsResult {
@@ -86,31 +94,42 @@ export type OnEvent = (ev: Ev, raw: string | undefined, line: number, file: stri
  * adding to `res`. See readEvents.
  */
 export async function readEventChunks(chunks: AsyncIterable<Buffer>, file: string, onEvent: (ev: Ev, raw: string, line: number, file: string) => void, opts: ReadEventsOptions, res: ReadEventsResult): Promise<void> {
-  await forEachLine(
-    chunks,
-    (raw, line) => {
-      if (raw.length === 0) return;
-      const r = parseEventLine(raw);
-      if (r === undefined) return;
-      if (typeof r === 'string') {
-        if (!opts.skipInvalid) throw new InputError(r, file, line);
-        res.invalid++;
-        res.firstInvalid ??= `${file}:${line}: ${r}`;
-        return;
-      }
-      res.events++;
-      // A line with hex written another way goes on in the canonical form.
-      // A line with bytes of invalid UTF-8 (kept as U+DC80–U+DCFF) is written as JSON writes them (\udcff), not as raw text.
-      onEvent(r, lastLineNormalized || (escapedBytes > 0 && ESCAPED_BYTE.test(raw)) ? stringifyEvent(r) : raw, line, file);
-    },
-    opts.afterChunk,
-    (line) => {
-      const r = `line is longer than ${MAX_LINE} characters`;
+  const onLine = (raw: string, line: number) => {
+    if (raw.length === 0) return;
+    const r = parseEventLine(raw);
+    if (r === undefined) return;
+    if (typeof r === 'string') {
       if (!opts.skipInvalid) throw new InputError(r, file, line);
       res.invalid++;
       res.firstInvalid ??= `${file}:${line}: ${r}`;
-    },
-  );
+      return;
+    }
+    res.events++;
+    // A line with hex written another way goes on in the canonical form.
+    // A line with bytes of invalid UTF-8 (kept as U+DC80–U+DCFF) is written as JSON writes them (\udcff), not as raw text.
+    onEvent(r, lastLineNormalized || (escapedBytes > 0 && ESCAPED_BYTE.test(raw)) ? stringifyEvent(r) : raw, line, file);
+  };
+  const onLong = (line: number) => {
+    const r = `line is longer than ${MAX_LINE} characters`;
+    if (!opts.skipInvalid) throw new InputError(r, file, line);
+    res.invalid++;
+    res.firstInvalid ??= `${file}:${line}: ${r}`;
+  };
+  const consumer = opts.access;
+  if (consumer === undefined) {
+    await forEachLine(chunks, onLine, opts.afterChunk, onLong);
+    return;
+  }
+  // The byte path: access lines of the plain shape go to the consumer as bytes, every other line as above.
+  const view = newAccessView();
+  const fast: FastLine = (buf, s, end, lineNo) => {
+    const nl = scanNdjsonAccess(buf, s, end, view);
+    if (nl < 0 || !consumer.accepts(buf, view)) return -1;
+    res.events++;
+    consumer.apply(buf, view, lineNo);
+    return nl;
+  };
+  await forEachByteLine(chunks, fast, new LineSplitter(onLine, 0, MAX_LINE, onLong), opts.afterChunk);
 }
 
 /**

@@ -183,6 +183,26 @@ export class ByteWriter extends LineWriter {
     this.data[this.pos++] = 10;
   }
 
+  /** Queue the bytes buf[s, e) (whole lines): a long run is copied in one call, a short one in a loop. */
+  copy(buf: Uint8Array, s: number, e: number): void {
+    if (discard) return;
+    const n = e - s;
+    if (n > BYTES - this.pos) {
+      this.seal();
+      if (n > BYTES) {
+        const b = Buffer.from(buf.subarray(s, e));
+        this.queued.push(b);
+        this.queuedBytes += n;
+        return;
+      }
+    }
+    const d = this.data;
+    if (n > 256) d.set(buf.subarray(s, e), this.pos);
+    else for (let i = 0, o = this.pos; i < n; i++) d[o + i] = buf[s + i]!;
+    this.pos += n;
+    this.sealIfFull();
+  }
+
   /** Move what `data` holds to the queue when less than MAX_BYTE_LINE bytes are left in it. */
   sealIfFull(): void {
     if (this.pos > BYTES - MAX_BYTE_LINE) this.seal();

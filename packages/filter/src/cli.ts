@@ -1,4 +1,4 @@
-import { LineWriter, cliParser, selectorOptions, warn, warnInvalid } from '@mmio-tools/core';
+import { ByteWriter, SelectionPushdown, cliParser, selects, selectorOptions, warn, warnInvalid } from '@mmio-tools/core';
 import { inputOptions, inputOptionsOf, readInputs } from '@mmio-tools/parse';
 import { followOption } from '@mmio-tools/parse';
 import { EventFilter, parseFilterOptions } from './filter.js';
@@ -24,10 +24,42 @@ export async function main(argv: string[]): Promise<number> {
     .example('mmio-parse trace.log | $0 --type write --region 2 --count', 'how many writes to BAR2?')
     .parseAsync();
   const opts = parseFilterOptions(args as Record<string, unknown>);
-  const out = new LineWriter(process.stdout);
-  const filter = new EventFilter(opts, args.count ? () => undefined : (l) => out.line(l));
+  const out = new ByteWriter(process.stdout);
+  // The byte path (issue 25): access lines of our plain NDJSON that pass are copied as they are, in runs, without an event or a string.
+  let runBuf: Buffer | undefined;
+  let runS = 0;
+  let runE = 0;
+  const flushRun = () => {
+    if (runBuf !== undefined) out.copy(runBuf, runS, runE);
+    runBuf = undefined;
+  };
+  const filter = new EventFilter(opts, args.count ? () => undefined : (l) => (flushRun(), out.line(l)));
   const files = (args._ as (string | number)[]).map(String);
-  const res = await readInputs(files, (ev, raw) => filter.feed(ev, raw), inputOptionsOf(args, TOOL, () => out.flushIfFull()));
+  const io = inputOptionsOf(args, TOOL, () => (flushRun(), out.flushIfFull()));
+  const push = opts.collapsePolls ? undefined : SelectionPushdown.of(selects(opts) ? filter.selection : undefined);
+  if (push !== undefined) {
+    io.access = {
+      accepts: () => push === null || push.ready,
+      apply: (buf, a) => {
+        if (push !== null) {
+          if (!push.select(a, buf)) return;
+          push.selected();
+        }
+        filter.selected++;
+        if (args.count) return;
+        // The line and its newline; joined to the run when it follows it.
+        if (runBuf === buf && runE === a.lineS) runE = a.lineE + 1;
+        else {
+          flushRun();
+          runBuf = buf;
+          runS = a.lineS;
+          runE = a.lineE + 1;
+        }
+      },
+    };
+  }
+  const res = await readInputs(files, (ev, raw) => filter.feed(ev, raw), io);
+  flushRun();
   filter.end();
   if (args.count) out.line(String(filter.selected));
   warnInvalid(TOOL, res);

@@ -20,7 +20,8 @@ type Ev = Record<string, unknown> & { type: string };
 export class EventFilter {
   /** Selected (non-context) events emitted. */
   selected = 0;
-  private readonly selection: Selection;
+  /** The selection (mmio-filter's byte path selects with it too). */
+  readonly selection: Selection;
   private run: { ev: Ev; raw: string; key: string; n: number } | undefined;
 
   constructor(

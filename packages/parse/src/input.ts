@@ -20,6 +20,7 @@ import {
   peekInput,
   readEventChunks,
   warn,
+  type AccessConsumer,
   type Ev,
   type OnEvent,
   type ReadEventsResult,
@@ -56,6 +57,12 @@ export interface InputOptions {
   names?: Map<string, string>;
   /** No warnings on stderr (a first pass over inputs that a second pass reads again, and reports). */
   quiet?: boolean;
+  /**
+   * Takes the common access lines (our NDJSON's, a trace's) straight from
+   * their bytes where it accepts them (issue 25): they then come here, not to
+   * `onEvent`, and count as events all the same.
+   */
+  access?: AccessConsumer;
 }
 
 export interface InputResult extends ReadEventsResult {
@@ -152,7 +159,7 @@ export async function readInputs(paths: string[], onEvent: OnEvent, o: InputOpti
     const file = o.names?.get(path) ?? inputName(path);
     const { ndjson, head, chunks } = await detect(o.format, openWithProgress(path, o.tool, progressWanted(), o.jobs > 1 ? 1 << 20 : 1 << 16, o.follow));
     if (ndjson) {
-      await readEventChunks(chunks, file, onEvent, { skipInvalid: o.skipInvalid, afterChunk: o.afterChunk }, res);
+      await readEventChunks(chunks, file, onEvent, { skipInvalid: o.skipInvalid, afterChunk: o.afterChunk, access: o.access }, res);
       continue;
     }
     res.traces++;
@@ -164,7 +171,15 @@ export async function readInputs(paths: string[], onEvent: OnEvent, o: InputOpti
     };
     let stats;
     if (o.jobs <= 1 || isSimpleInput(format, head) || pasteOf(po, head) !== undefined) {
-      stats = await parseTrace(chunks, file, po, { event: event as (ev: unknown) => void, warn: onWarn, afterChunk: o.afterChunk });
+      const c = o.access;
+      const access: AccessConsumer | undefined = c && {
+        accepts: (b, a) => c.accepts(b, a),
+        apply: (b, a, line) => {
+          res.events++;
+          c.apply(b, a, line);
+        },
+      };
+      stats = await parseTrace(chunks, file, po, { event: event as (ev: unknown) => void, access, warn: onWarn, afterChunk: o.afterChunk });
     } else {
       // The threads write NDJSON, read back here: the same events.
       const lines = new LineSplitter((raw) => {

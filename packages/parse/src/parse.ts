@@ -1,5 +1,5 @@
-import { InputError, LineSplitter, MAX_BYTE_LINE, MAX_LINE, forEachByteLine, forEachLine, peekInput, type ByteWriter, type FastLine, type MmioEvent } from '@mmio-tools/core';
-import { scanQemuAccess, writeAccessJson } from './bytes.js';
+import { InputError, LineSplitter, MAX_BYTE_LINE, MAX_LINE, forEachByteLine, forEachLine, peekInput, newAccessView, type AccessConsumer, type ByteWriter, type FastLine, type MmioEvent } from '@mmio-tools/core';
+import { access as qemuAccess, devBytes, scanQemuAccess, writeAccessJson } from './bytes.js';
 import { MalformedLine, SKIP, excerpt, type LineResult } from './common.js';
 import { MmiotraceParser, looksLikeMmiotrace } from './mmiotrace.js';
 import { accessEvent, accessLine, lineNote, parseQemuLine } from './qemu.js';
@@ -55,6 +55,12 @@ export interface ParseSink {
    */
   bytes?: ByteWriter;
   /**
+   * Give this (and not `bytes`) to have the common QEMU access lines as bytes
+   * (core's AccessView) where it accepts them, without an event object: they
+   * then come here, not to `event`.
+   */
+  access?: AccessConsumer;
+  /**
    * A warning about the input. Warnings with the same `once` key are about one
    * thing (a region that is mmapped): the first says it.
    */
@@ -95,7 +101,7 @@ export async function parseTrace(input: AsyncIterable<Buffer>, file: string, opt
     stats.lines = await forEachLine(chunks, (line, n, cut) => reader.push(line, n, cut), sink.afterChunk?.bind(sink), (n) => reader.skip(() => onLine.long(n)));
     reader.end();
   } else {
-    const fast = sink.bytes === undefined || opts.format === 'mmiotrace' ? undefined : jsonByteLines(sink.bytes, opts, onLine);
+    const fast = opts.format === 'mmiotrace' ? undefined : sink.bytes !== undefined ? jsonByteLines(sink.bytes, opts, onLine) : sink.access !== undefined && opts.file === undefined ? accessByteLines(sink.access, onLine) : undefined;
     if (fast !== undefined) stats.lines = await forEachByteLine(chunks, fast, new LineSplitter(onLine, 0, MAX_LINE, onLine.long), sink.afterChunk?.bind(sink));
     else stats.lines = await forEachLine(chunks, onLine, sink.afterChunk?.bind(sink), onLine.long);
   }
@@ -172,6 +178,50 @@ export function jsonByteLines(w: ByteWriter, opts: ParseOptions, onLine: TextLin
     if (nl < 0 || nl - s > limit) return -1;
     onLine.fastLine();
     writeAccessJson(w, buf, lineNo, file);
+    return nl;
+  };
+}
+
+/**
+ * The byte path of a tool that reads a trace in-process: a QEMU access line
+ * in the common form goes to `c` as a view of its bytes (device names made
+ * canonical), every other line, and every line `c` does not accept, to `onLine`.
+ */
+export function accessByteLines(c: AccessConsumer, onLine: TextLineParser): FastLine {
+  const v = newAccessView();
+  const q = qemuAccess;
+  return (buf, s, end, lineNo) => {
+    const nl = scanQemuAccess(buf, s, end);
+    if (nl < 0) return -1;
+    v.lineS = s;
+    v.lineE = nl;
+    v.write = q.write;
+    v.width = q.width;
+    if (q.memory) {
+      v.devS = -1;
+      v.region = -1;
+      v.nameS = q.nameS;
+      v.nameE = q.nameE;
+      v.mrS = q.mrS;
+      v.mrE = q.mrE;
+      v.isAddr = true;
+    } else {
+      const dev = devBytes(buf, q.devS, q.devE);
+      v.devBuf = dev;
+      v.devS = 0;
+      v.devE = dev.length;
+      v.region = q.region;
+      v.nameS = -1;
+      v.mrS = -1;
+      v.isAddr = false;
+    }
+    v.atS = q.atS;
+    v.atE = q.atE;
+    v.valS = q.valS;
+    v.valE = q.valE;
+    if (!c.accepts(buf, v)) return -1;
+    onLine.fastLine();
+    c.apply(buf, v, lineNo);
     return nl;
   };
 }

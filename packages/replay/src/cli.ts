@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { LineWriter, OutputBatch, Selection, UsageError, InputError, cliParser, parseNumber, parseSelectOptions, selectorOptions, selects, stringifyEvent, warn, warnInvalid } from '@mmio-tools/core';
+import { LineWriter, OutputBatch, Selection, SelectionPushdown, UsageError, InputError, cliParser, parseNumber, parseSelectOptions, selectorOptions, selects, stringifyEvent, warn, warnInvalid } from '@mmio-tools/core';
 import { inputOptions, inputOptionsOf, readInputs } from '@mmio-tools/parse';
 import { Replayer, bytesOutside, describeKey, parseOrigin, planImage, splitPath, writeImageTo, type ReplayOptions } from './replay.js';
 
@@ -47,6 +47,20 @@ export async function main(argv: string[]): Promise<number> {
   const select = parseSelectOptions(args as Record<string, unknown>);
   const selection = selects(select) ? new Selection(select) : undefined;
   const io = inputOptionsOf(args, TOOL, () => out.flushIfFull());
+  // The byte path (issue 25): accesses selected and applied straight from their bytes, where the selectors allow.
+  const push = SelectionPushdown.of(selection);
+  if (push !== undefined) {
+    io.access = {
+      accepts: (_buf, a) => (push === null || push.ready) && replayer.takesBytes(a),
+      apply: (buf, a) => {
+        if (push !== null) {
+          if (!push.select(a, buf)) return;
+          push.selected();
+        }
+        replayer.feedBytes(buf, a);
+      },
+    };
+  }
   const res = await readInputs(
     files,
     selection ? (ev, _raw, line, file) => selection.pass(ev) === 'select' && replayer.feed(ev, file, line) : (ev, _raw, line, file) => replayer.feed(ev, file, line),

@@ -95,6 +95,39 @@ export class SparseImage {
     }
   }
 
+  /**
+   * writeHex, with the value's digits (lowercase hex, no `0x`) in buf[s, e):
+   * for values read as bytes (issue 25).
+   */
+  writeHexBytes(addr: number, buf: Uint8Array, s: number, e: number, width: number, bigEndian: boolean): void {
+    this.writes++;
+    if (this.firstB === undefined && this.firstN === undefined) this.firstN = addr;
+    const end = addr + width;
+    if (this.minN === undefined || addr < this.minN) this.minN = addr;
+    if (this.maxN === undefined || end > this.maxN) this.maxN = end;
+    const pn = Math.floor(addr / PAGE);
+    const off = addr - pn * PAGE;
+    const p = this.page(pn, true);
+    let digits = e; // the digits not used yet are buf[s, digits)
+    for (let i = 0; i < width; i++) {
+      const k = bigEndian ? width - 1 - i : i;
+      let b = 0;
+      if (digits > s) {
+        b = digit(buf[digits - 1]!);
+        if (digits > s + 1) b |= digit(buf[digits - 2]!) << 4;
+        digits -= 2;
+      }
+      let o = off + k;
+      let q = p;
+      if (o >= PAGE) {
+        q = this.page(pn + 1, true);
+        o -= PAGE;
+      }
+      q.data[o] = b;
+      q.set[o] = 1;
+    }
+  }
+
   /** Store `bytes` at `addr`, overwriting what was there. */
   write(addr: bigint, bytes: Uint8Array): void {
     this.writes++;

@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import { InputError, UsageError, toHex, writeAtomic } from '@mmio-tools/core';
+import { InputError, UsageError, toHex, writeAtomic, type AccessView } from '@mmio-tools/core';
 import { PAGE, SparseImage, bytesValue, valueBytes } from './image.js';
 
 export type Origin = bigint | 'first' | 'min' | 'auto';
@@ -76,6 +76,67 @@ export class Replayer {
     this.noOriginCheck = typeof o.origin !== 'bigint' || o.origin === 0n;
   }
 
+  /** The region fields of the last write taken as bytes, and its slot: accesses come in long runs to one region. */
+  private bDev = new Uint8Array(0);
+  private bRegion = -2;
+  private bName = new Uint8Array(0);
+  private bMr = new Uint8Array(0);
+  private bHasDev = false;
+  private bHasName = false;
+  private bHasMr = false;
+  private bSlot: Slot | undefined;
+
+  /**
+   * Can this access (read as bytes, issue 25) be taken by feedBytes? A write
+   * at an offset or address of at most 13 hex digits (a number below 2^52)
+   * when no origin is to be checked; a read when reads are not verified.
+   */
+  takesBytes(a: AccessView): boolean {
+    if (!a.write) return !this.o.verifyReads;
+    return this.noOriginCheck && a.atE - a.atS <= 15;
+  }
+
+  /** Apply a write read as bytes (see takesBytes), exactly as `feed` applies its event. */
+  feedBytes(buf: Buffer, a: AccessView): void {
+    if (!a.write) return;
+    let slot = this.bSlot;
+    if (
+      slot === undefined ||
+      a.region !== this.bRegion ||
+      (a.devS >= 0) !== this.bHasDev ||
+      (a.devS >= 0 && !same(a.devBuf, a.devS, a.devE, this.bDev)) ||
+      (a.nameS >= 0) !== this.bHasName ||
+      (a.nameS >= 0 && !same(buf, a.nameS, a.nameE, this.bName)) ||
+      (a.mrS >= 0) !== this.bHasMr ||
+      (a.mrS >= 0 && !same(buf, a.mrS, a.mrE, this.bMr))
+    ) {
+      this.bHasDev = a.devS >= 0;
+      this.bDev = this.bHasDev ? a.devBuf.slice(a.devS, a.devE) : new Uint8Array(0);
+      this.bRegion = a.region;
+      this.bHasName = a.nameS >= 0;
+      this.bName = this.bHasName ? buf.slice(a.nameS, a.nameE) : new Uint8Array(0);
+      this.bHasMr = a.mrS >= 0;
+      this.bMr = this.bHasMr ? buf.slice(a.mrS, a.mrE) : new Uint8Array(0);
+      const text = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
+      const key = keyOf({
+        type: 'write',
+        dev: this.bHasDev ? text(this.bDev) : undefined,
+        region: a.region >= 0 ? a.region : undefined,
+        name: this.bHasName ? text(this.bName) : undefined,
+        mr: this.bHasMr ? text(this.bMr) : undefined,
+      });
+      slot = this.slots.get(key);
+      if (!slot) {
+        slot = { image: new SparseImage(this.o.fill), key, byAddress: a.isAddr };
+        this.slots.set(key, slot);
+      }
+      this.bSlot = slot;
+    }
+    let addr = 0;
+    for (let i = a.atS + 2; i < a.atE; i++) addr = addr * 16 + hexDigit(buf[i]!);
+    slot.image.writeHexBytes(addr, buf, a.valS + 2, a.valE, a.width, this.o.bigEndian);
+  }
+
   /** Feed one event; non-access events are ignored. */
   feed(ev: Ev, file: string, line: number): void {
     if (ev.type !== 'write' && ev.type !== 'read') return;
@@ -113,6 +174,17 @@ export class Replayer {
     }
   }
 }
+
+/** Do buf[s, e) and `b` hold the same bytes? */
+function same(buf: Uint8Array, s: number, e: number, b: Uint8Array): boolean {
+  const n = e - s;
+  if (n !== b.length) return false;
+  for (let i = 0; i < n; i++) if (buf[s + i] !== b[i]) return false;
+  return true;
+}
+
+/** The value of a lowercase hex digit's byte. */
+const hexDigit = (c: number) => (c <= 57 ? c - 48 : c - 87);
 
 export interface ImageSummary {
   type: 'image';

@@ -1,0 +1,333 @@
+/**
+ * Accesses read as bytes (issue 25): the family's own NDJSON access lines,
+ * as our tools write them, recognised in place (`scanNdjsonAccess`), so that
+ * mmio-filter and mmio-replay select and apply them without building an event
+ * or a string; the same view serves the QEMU lines of the trace byte path
+ * (parse/src/bytes.ts). And the selectors pushed down to such a view
+ * (`SelectionPushdown`): --type, --dev, --region, --name, with their verdicts
+ * kept for the last device and name seen.
+ */
+import type { Selection } from './select.js';
+
+/** An access line's fields as positions in its buffer. */
+export interface AccessView {
+  /** The line, up to and without its `\n`. */
+  lineS: number;
+  lineE: number;
+  write: boolean;
+  width: number;
+  /** The device name, canonical, in `devBuf` (devS = -1: none). */
+  devBuf: Uint8Array;
+  devS: number;
+  devE: number;
+  /** The region index; -1: none. */
+  region: number;
+  /** The name and the MemoryRegion pointer (`0x…`); -1: none. */
+  nameS: number;
+  nameE: number;
+  mrS: number;
+  mrE: number;
+  /** The offset or (isAddr) the address, `0x…`. */
+  atS: number;
+  atE: number;
+  isAddr: boolean;
+  /** The value, `0x…`. */
+  valS: number;
+  valE: number;
+}
+
+export const newAccessView = (): AccessView => ({
+  lineS: 0, lineE: 0, write: false, width: 0, devBuf: new Uint8Array(0), devS: -1, devE: -1, region: -1, nameS: -1, nameE: -1, mrS: -1, mrE: -1, atS: 0, atE: 0, isAddr: false, valS: 0, valE: 0,
+});
+
+/**
+ * What a tool does with an access read as bytes: `accepts` (no side effects)
+ * says whether it can take the access here (false: the line goes the general
+ * way, as an event), then `apply` takes it.
+ */
+export interface AccessConsumer {
+  accepts(buf: Buffer, a: AccessView): boolean;
+  apply(buf: Buffer, a: AccessView, lineNo: number): void;
+}
+
+const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const K_TYPE = bytes('{"type":"');
+const K_SRC = bytes('"src":"');
+const K_DEV = bytes('"dev":"');
+const K_REGION = bytes('"region":');
+const K_NAME = bytes('"name":"');
+const K_OFFSET = bytes('"offset":"');
+const K_ADDR = bytes('"addr":"');
+const K_WIDTH = bytes('"width":');
+const K_VALUE = bytes('"value":"');
+const K_CPU = bytes('"cpu":');
+const K_MR = bytes('"mr":"');
+const K_FILE = bytes('"file":"');
+const K_T = bytes('"t":');
+const K_TID = bytes('"tid":');
+const K_LINE = bytes('"line":');
+
+function at(buf: Buffer, p: number, end: number, lit: Uint8Array): boolean {
+  const n = lit.length;
+  if (p + n > end) return false;
+  for (let i = 0; i < n; i++) if (buf[p + i] !== lit[i]) return false;
+  return true;
+}
+
+/** A JSON string's body without escapes (printable ASCII but `"` and `\`) from p: the index of its closing quote, or -1. */
+function str(buf: Buffer, p: number, end: number): number {
+  for (let i = p; i < end; i++) {
+    const c = buf[i]!;
+    if (c === 34) return i;
+    if (c < 32 || c > 126 || c === 92) return -1;
+  }
+  return -1;
+}
+
+/** A canonical hex string body `0x…` (at most 16 digits) from p, closed by `"`: the index of the quote, or -1. */
+function hex(buf: Buffer, p: number, end: number): number {
+  if (p + 3 >= end || buf[p] !== 48 || buf[p + 1] !== 120) return -1;
+  let i = p + 2;
+  if (buf[i] === 48) return buf[i + 1] === 34 ? i + 1 : -1;
+  while (i < end && ((buf[i]! >= 48 && buf[i]! <= 57) || (buf[i]! >= 97 && buf[i]! <= 102))) i++;
+  return i - p - 2 > 16 || i === p + 2 || buf[i] !== 34 ? -1 : i;
+}
+
+/** A plain JSON integer (0, or at most 15 digits without a leading zero) from p: the index after it, or -1. */
+function uint(buf: Buffer, p: number, end: number): number {
+  if (p >= end) return -1;
+  if (buf[p] === 48) return p + 1;
+  let i = p;
+  while (i < end && buf[i]! >= 48 && buf[i]! <= 57) i++;
+  return i === p || i - p > 15 ? -1 : i;
+}
+
+/** An int (a minus, then uint, not -0). */
+function int(buf: Buffer, p: number, end: number): number {
+  if (buf[p] === 45) return buf[p + 1] === 48 ? -1 : uint(buf, p + 1, end);
+  return uint(buf, p, end);
+}
+
+/**
+ * Recognise at buf[s…] (end: the buffer's length) a read or write line in the
+ * plain shape our tools write — what core's scanEvent reads, less its rare
+ * fields (raw, pc, map, repeat), escapes and non-ASCII — with a value that
+ * fits its width and an offset or address of at most 15 hex digits (one of
+ * them, not both), and fill `a`: the index of the line's `\n`, or -1 (the line
+ * is then read as it always was).
+ */
+export function scanNdjsonAccess(buf: Buffer, s: number, end: number, a: AccessView): number {
+  if (!at(buf, s, end, K_TYPE)) return -1;
+  let p = s + K_TYPE.length;
+  if (buf[p] === 119 && buf[p + 1] === 114 && buf[p + 2] === 105 && buf[p + 3] === 116 && buf[p + 4] === 101 && buf[p + 5] === 34) {
+    a.write = true;
+    p += 6;
+  } else if (buf[p] === 114 && buf[p + 1] === 101 && buf[p + 2] === 97 && buf[p + 3] === 100 && buf[p + 4] === 34) {
+    a.write = false;
+    p += 5;
+  } else return -1;
+  if (buf[p] !== 44) return -1;
+  p++;
+  if (at(buf, p, end, K_SRC)) {
+    const q = str(buf, p + K_SRC.length, end);
+    if (q < 0 || buf[q + 1] !== 44) return -1;
+    p = q + 2;
+  }
+  a.devS = -1;
+  if (at(buf, p, end, K_DEV)) {
+    const d = p + K_DEV.length;
+    const q = str(buf, d, end);
+    if (q < 0 || buf[q + 1] !== 44) return -1;
+    a.devBuf = buf;
+    a.devS = d;
+    a.devE = q;
+    p = q + 2;
+  }
+  a.region = -1;
+  if (at(buf, p, end, K_REGION)) {
+    const d = p + K_REGION.length;
+    const q = uint(buf, d, end);
+    if (q < 0 || buf[q] !== 44) return -1;
+    let r = 0;
+    for (let i = d; i < q; i++) r = r * 10 + buf[i]! - 48;
+    a.region = r;
+    p = q + 1;
+  }
+  a.nameS = -1;
+  if (at(buf, p, end, K_NAME)) {
+    const d = p + K_NAME.length;
+    const q = str(buf, d, end);
+    if (q < 0 || buf[q + 1] !== 44) return -1;
+    a.nameS = d;
+    a.nameE = q;
+    p = q + 2;
+  }
+  let d: number;
+  if (at(buf, p, end, K_OFFSET)) {
+    d = p + K_OFFSET.length;
+    a.isAddr = false;
+  } else if (at(buf, p, end, K_ADDR)) {
+    d = p + K_ADDR.length;
+    a.isAddr = true;
+  } else return -1;
+  let q = hex(buf, d, end);
+  // 16 digits may end past 2^64 (the full reader's to say).
+  if (q < 0 || q - d > 17 || buf[q + 1] !== 44) return -1;
+  a.atS = d;
+  a.atE = q;
+  p = q + 2;
+  if (!at(buf, p, end, K_WIDTH)) return -1;
+  p += K_WIDTH.length;
+  const w = buf[p]!;
+  if (!(w === 49 || w === 50 || w === 52 || w === 56) || buf[p + 1] !== 44) return -1;
+  a.width = w - 48;
+  p += 2;
+  if (!at(buf, p, end, K_VALUE)) return -1;
+  d = p + K_VALUE.length;
+  q = hex(buf, d, end);
+  if (q < 0 || q - d - 2 > 2 * a.width) return -1;
+  a.valS = d;
+  a.valE = q;
+  p = q + 1;
+  // The optional fields, each with its comma, in the order our tools write them; then `}`.
+  a.mrS = -1;
+  if (buf[p] === 44 && at(buf, p + 1, end, K_CPU)) {
+    q = int(buf, p + 1 + K_CPU.length, end);
+    if (q < 0) return -1;
+    p = q;
+  }
+  if (buf[p] === 44 && at(buf, p + 1, end, K_MR)) {
+    d = p + 1 + K_MR.length;
+    q = hex(buf, d, end);
+    if (q < 0) return -1;
+    a.mrS = d;
+    a.mrE = q;
+    p = q + 1;
+  }
+  if (buf[p] === 44 && at(buf, p + 1, end, K_FILE)) {
+    q = str(buf, p + 1 + K_FILE.length, end);
+    if (q < 0) return -1;
+    p = q + 1;
+  }
+  if (buf[p] === 44 && at(buf, p + 1, end, K_T)) {
+    // A number: an integer part of at most 15 digits, maybe a fraction.
+    q = uint(buf, p + 1 + K_T.length, end);
+    if (q < 0) return -1;
+    if (buf[q] === 46) {
+      const f = ++q;
+      while (q < end && buf[q]! >= 48 && buf[q]! <= 57) q++;
+      if (q === f) return -1;
+    }
+    p = q;
+  }
+  if (buf[p] === 44 && at(buf, p + 1, end, K_TID)) {
+    q = int(buf, p + 1 + K_TID.length, end);
+    if (q < 0) return -1;
+    p = q;
+  }
+  if (buf[p] === 44 && at(buf, p + 1, end, K_LINE)) {
+    q = uint(buf, p + 1 + K_LINE.length, end);
+    if (q < 0) return -1;
+    p = q;
+  }
+  if (buf[p] !== 125 || p + 1 >= end || buf[p + 1] !== 10) return -1;
+  a.lineS = s;
+  a.lineE = p + 1;
+  return p + 1;
+}
+
+/** Do buf[s, e) and `b` hold the same bytes? */
+function same(buf: Uint8Array, s: number, e: number, b: Uint8Array): boolean {
+  const n = e - s;
+  if (n !== b.length) return false;
+  for (let i = 0; i < n; i++) if (buf[s + i] !== b[i]) return false;
+  return true;
+}
+
+const latin1 = (buf: Uint8Array, s: number, e: number) => Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).toString('latin1', s, e);
+
+/** A verdict on each of the last few byte strings seen (up to 16), the last found first. */
+class Verdicts {
+  private keys: Uint8Array[] = [];
+  private values: boolean[] = [];
+  private last = 0;
+
+  get(buf: Uint8Array, s: number, e: number): boolean | undefined {
+    const k = this.keys;
+    if (k.length > 0 && same(buf, s, e, k[this.last]!)) return this.values[this.last];
+    for (let i = 0; i < k.length; i++) {
+      if (same(buf, s, e, k[i]!)) {
+        this.last = i;
+        return this.values[i];
+      }
+    }
+    return undefined;
+  }
+
+  set(buf: Uint8Array, s: number, e: number, v: boolean): boolean {
+    if (this.keys.length >= 16) {
+      this.keys = [];
+      this.values = [];
+    }
+    this.last = this.keys.length;
+    this.keys.push(Uint8Array.prototype.slice.call(buf, s, e));
+    this.values.push(v);
+    return v;
+  }
+}
+
+/**
+ * The selectors of a Selection pushed down to accesses read as bytes, when
+ * they are only --type, --dev, --region and --name (else `of` gives
+ * undefined). Exact: `accepts` is false until the selection has selected an
+ * event the general way (before that, what the input has is noted for the
+ * word on a selector that matches nothing); after, `select` says what
+ * `pass` would say of the access, and `selected` counts it as `pass` does.
+ */
+export class SelectionPushdown {
+  /** Verdicts on the last few devices and names seen (traces interleave a few regions). */
+  private readonly devs = new Verdicts();
+  private readonly names = new Verdicts();
+
+  private constructor(private readonly sel: Selection) {}
+
+  static of(sel: Selection | undefined): SelectionPushdown | undefined | null {
+    if (sel === undefined) return null; // nothing to select: every access is taken
+    const o = sel.o;
+    if (o.mrs || o.offsets || o.addrs || o.widths || o.values || o.since || o.until || o.fromMark !== undefined || o.toMark !== undefined || o.lines || o.invert) return undefined;
+    return new SelectionPushdown(sel);
+  }
+
+  /** May accesses be selected here (the selection has selected one the general way)? */
+  get ready(): boolean {
+    return this.sel.selected > 0;
+  }
+
+  /** Would the selection select this access? (No side effects but the verdicts kept.) */
+  select(a: AccessView, buf: Buffer): boolean {
+    const o = this.sel.o;
+    if (o.types && !o.types.has(a.write ? 'write' : 'read')) return false;
+    if (o.devs) {
+      if (a.devS < 0) return false;
+      let v = this.devs.get(a.devBuf, a.devS, a.devE);
+      if (v === undefined) v = this.devs.set(a.devBuf, a.devS, a.devE, o.devs.has(latin1(a.devBuf, a.devS, a.devE)));
+      if (!v) return false;
+    }
+    if (o.regions && (a.region < 0 || !o.regions.has(a.region))) return false;
+    if (o.names) {
+      if (a.nameS < 0) return false;
+      let v = this.names.get(buf, a.nameS, a.nameE);
+      if (v === undefined) {
+        const name = latin1(buf, a.nameS, a.nameE);
+        v = this.names.set(buf, a.nameS, a.nameE, o.names.some((r) => r.test(name)));
+      }
+      if (!v) return false;
+    }
+    return true;
+  }
+
+  /** Count a selected access, as Selection.pass does. */
+  selected(): void {
+    this.sel.selected++;
+  }
+}
