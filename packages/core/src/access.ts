@@ -48,6 +48,10 @@ export const newAccessView = (): AccessView => ({
 export interface AccessConsumer {
   accepts(buf: Buffer, a: AccessView): boolean;
   apply(buf: Buffer, a: AccessView, lineNo: number): void;
+  /** Runs before any line of NDJSON goes the general way (a consumer that holds output hands it over here, before an error can stop the tool). */
+  beforeGeneral?(): void;
+  /** Also take a trace's QEMU access lines (the view's line is then the trace's, not NDJSON); default: our NDJSON only. */
+  traces?: boolean;
 }
 
 const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));

@@ -121,6 +121,9 @@ export async function readEventChunks(chunks: AsyncIterable<Buffer>, file: strin
     return;
   }
   // The byte path: access lines of the plain shape go to the consumer as bytes, every other line as above.
+  const before = consumer.beforeGeneral?.bind(consumer);
+  const general = before === undefined ? onLine : (raw: string, line: number) => (before(), onLine(raw, line));
+  const generalLong = before === undefined ? onLong : (line: number) => (before(), onLong(line));
   const view = newAccessView();
   const fast: FastLine = (buf, s, end, lineNo) => {
     const nl = scanNdjsonAccess(buf, s, end, view);
@@ -129,7 +132,7 @@ export async function readEventChunks(chunks: AsyncIterable<Buffer>, file: strin
     consumer.apply(buf, view, lineNo);
     return nl;
   };
-  await forEachByteLine(chunks, fast, new LineSplitter(onLine, 0, MAX_LINE, onLong), opts.afterChunk);
+  await forEachByteLine(chunks, fast, new LineSplitter(general, 0, MAX_LINE, generalLong), opts.afterChunk);
 }
 
 /**

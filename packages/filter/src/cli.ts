@@ -39,6 +39,7 @@ export async function main(argv: string[]): Promise<number> {
   const push = opts.collapsePolls ? undefined : SelectionPushdown.of(selects(opts) ? filter.selection : undefined);
   if (push !== undefined) {
     io.access = {
+      beforeGeneral: flushRun,
       accepts: () => push === null || push.ready,
       apply: (buf, a) => {
         if (push !== null) {

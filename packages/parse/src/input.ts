@@ -171,7 +171,7 @@ export async function readInputs(paths: string[], onEvent: OnEvent, o: InputOpti
     };
     let stats;
     if (o.jobs <= 1 || isSimpleInput(format, head) || pasteOf(po, head) !== undefined) {
-      const c = o.access;
+      const c = o.access?.traces ? o.access : undefined;
       const access: AccessConsumer | undefined = c && {
         accepts: (b, a) => c.accepts(b, a),
         apply: (b, a, line) => {

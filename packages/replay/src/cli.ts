@@ -51,6 +51,7 @@ export async function main(argv: string[]): Promise<number> {
   const push = SelectionPushdown.of(selection);
   if (push !== undefined) {
     io.access = {
+      traces: true,
       accepts: (_buf, a) => (push === null || push.ready) && replayer.takesBytes(a),
       apply: (buf, a) => {
         if (push !== null) {
