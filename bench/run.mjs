@@ -138,6 +138,7 @@ for (const tr of traces) {
       ? [
           ['floor: bench/floor/parse.mjs', [floorStage('parse.mjs', tr.file)]],
           ['floor: parse.mjs | filter.mjs | replay.mjs', [floorStage('parse.mjs', tr.file), floorStage('filter.mjs', ...tr.floor), floorStage('replay.mjs', image)]],
+          ['floor: replay.mjs IMAGE DEV N trace (one process)', [floorStage('replay.mjs', join(WORK, 'floor-one.bin'), ...tr.floor, tr.file)]],
         ]
       : []),
   ];
@@ -218,14 +219,19 @@ if (existsSync(join(ENVY, 'expected', 'g80-vfio.log.gz'))) {
 
 // mmio-replay memory follows the bytes touched, not the address span.
 const sparse = [];
-for (const [name, gap] of [['dense: 1 MiB of writes in a 1 MiB span', 0], ['spread: the same writes, 1 KiB every 64 MiB (64 GiB span)', 64 * 2 ** 20]]) {
+for (const [name, gap, width] of [
+  ['dense: 1 MiB of writes in a 1 MiB span', 0, 4],
+  ['spread: the same writes, 1 KiB every 64 MiB (64 GiB span)', 64 * 2 ** 20, 4],
+  // Issue 27, item 16: memory follows the bytes touched, not the pages (8 KiB a page before).
+  ['scattered: 131,072 one-byte writes, 64 KiB apart (8 GiB span)', -1, 1],
+]) {
   const nd = join(WORK, `replay-${gap}.ndjson`);
   const out = createWriteStream(nd);
   for (let c = 0; c < 1024; c++) {
     let block = '';
-    for (let w = 0; w < 256; w++) {
-      const off = (gap ? c * gap : c * 1024) + w * 4;
-      block += `{"type":"write","region":2,"offset":"0x${off.toString(16)}","width":4,"value":"0x${(c * 256 + w).toString(16)}"}\n`;
+    for (let w = 0; w < (gap < 0 ? 128 : 256); w++) {
+      const off = gap < 0 ? (c * 128 + w) * 65536 : (gap ? c * gap : c * 1024) + w * 4;
+      block += `{"type":"write","region":2,"offset":"0x${off.toString(16)}","width":${width},"value":"0x${((c * 256 + w) & (width === 1 ? 255 : 0xffffffff)).toString(16)}"}\n`;
     }
     out.write(block);
   }
@@ -320,7 +326,7 @@ if (WRITE) {
   }
   if (gz) md.push('', `gzip input (real trace): plain ${gz.plain.toFixed(2)} s, gzip-compressed ${gz.packed.toFixed(2)} s, \`gzip -dc\` alone ${gz.zcat.toFixed(2)} s — the compressed file costs ${(gz.packed - gz.plain).toFixed(2)} s more, against ${gz.zcat.toFixed(2)} s for the decompression itself.`);
   md.push('', `Start-up (median of ${Math.max(RUNS, 9)} runs): \`node -e ''\` ${startup[0].toFixed(3)} s; \`--version\` of ${TOOLS.join(', ')}: ${startup.slice(1).map((x) => x.toFixed(3)).join(', ')} s, at most ${(Math.max(...startup.slice(1)) / startup[0]).toFixed(2)}× node; \`mmio-replay --help\` (loads the whole tool) ${startupHelp.toFixed(3)} s, ${(startupHelp / startup[0]).toFixed(2)}× node.`);
-  md.push('', '`mmio-replay` memory (262,144 writes of 4 bytes):', '', '| writes | peak RSS MB | image size | on disk |', '|---|---|---:|---:|');
+  md.push('', '`mmio-replay` memory (262,144 writes of 4 bytes, and 131,072 of one byte):', '', '| writes | peak RSS MB | image size | on disk |', '|---|---|---:|---:|');
   for (const s of sparse) md.push(`| ${s.name} | ${s.rss} | ${s.size.toLocaleString('en-US')} | ${s.disk.toLocaleString('en-US')} |`);
   if (regsMem) {
     md.push('', 'Bytes per register (issue 27.14; each register written and read once, with `t` and `line`; one run each; the target is at most 300):', '', '| tool | 1M registers: wall s, peak RSS MB | 2M registers: wall s, peak RSS MB | bytes per register (1M, over start-up) | bytes per register (2M less 1M) |', '|---|---|---|---:|---:|');
