@@ -176,7 +176,7 @@ export function jsonByteLines(w: ByteWriter, opts: ParseOptions, onLine: TextLin
   return (buf, s, end, lineNo) => {
     const nl = scanQemuAccess(buf, s, end);
     if (nl < 0 || nl - s > limit) return -1;
-    onLine.fastLine();
+    onLine.fastLine(buf, s, nl);
     writeAccessJson(w, buf, lineNo, file);
     return nl;
   };
@@ -220,7 +220,7 @@ export function accessByteLines(c: AccessConsumer, onLine: TextLineParser): Fast
     v.valS = q.valS;
     v.valE = q.valE;
     if (!c.accepts(buf, v)) return -1;
-    onLine.fastLine();
+    onLine.fastLine(buf, s, nl);
     c.apply(buf, v, lineNo);
     return nl;
   };
@@ -268,8 +268,8 @@ export interface TextLineParser {
   (line: string, lineNo: number, cut?: boolean): void;
   long(lineNo: number): void;
   finish(): void;
-  /** A line the byte path took (an access event): what the parser does for it. */
-  fastLine(): void;
+  /** A line the byte path took (an access event, buf[s, e)): what the parser does for it. */
+  fastLine(buf: Buffer, s: number, e: number): void;
 }
 
 /**
@@ -298,6 +298,10 @@ export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink
   let header = top;
   /** The line before, when it was a QEMU access: a line that continues it is not a line of its own (see continues). */
   let access: string | undefined;
+  /** Or the bytes of that line, when the byte path took it (a string is made only when the next line needs it). */
+  let accessBuf: Buffer | undefined;
+  let accessS = 0;
+  let accessE = 0;
   /** An `event` (--all) held back for its continuation lines. */
   let pending: (MmioEvent & { type: 'event' }) | undefined;
   const flush = () => {
@@ -322,6 +326,7 @@ export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink
     if (line.length === 0) {
       inQemuEvent = false;
       access = undefined;
+      accessBuf = undefined;
       return;
     }
     if (qemu && !cut) {
@@ -332,6 +337,7 @@ export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink
           inQemuEvent = false;
           header = false;
           access = line;
+          accessBuf = undefined;
           stats.events++;
           text(json);
           return;
@@ -344,6 +350,7 @@ export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink
           inQemuEvent = false;
           header = false;
           access = line;
+          accessBuf = undefined;
           stats.events++;
           sink.event(ev);
           return;
@@ -356,6 +363,7 @@ export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink
     if (body.length === 0) {
       inQemuEvent = false;
       access = undefined;
+      accessBuf = undefined;
       return;
     }
     if (header && body.charCodeAt(0) === 35 /* # */) {
@@ -372,8 +380,10 @@ export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink
       return;
     }
     header = false;
-    const before = access;
+    // The line as the general path keeps it: an indented (ftrace) line without its white space.
+    const before = access ?? (accessBuf === undefined ? undefined : accessBuf.toString('latin1', accessS, accessE).trimStart());
     access = undefined;
+    accessBuf = undefined;
     let r: LineResult;
     let isQemu = false;
     try {
@@ -437,10 +447,14 @@ export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink
     if (opts.strict) throw new InputError(`line is longer than ${MAX_LINE} characters`, file, lineNo);
     sink.warn(`${file}:${lineNo}: line is longer than ${MAX_LINE} characters; skipped`);
   };
-  const fastLine = () => {
+  const fastLine = (buf: Buffer, s: number, e: number) => {
     flush();
     inQemuEvent = false;
     header = false;
+    access = undefined;
+    accessBuf = buf;
+    accessS = s;
+    accessE = e;
     stats.events++;
   };
   return Object.assign(onLine, { finish: flush, long, fastLine });
