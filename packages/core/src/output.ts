@@ -39,7 +39,7 @@ export function flushPendingLines(): void {
 export class LineWriter {
   private buf = '';
   /** Writes what is queued LIVE_FLUSH_MS after the first line of a batch (see LIVE_FLUSH_MS). */
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  protected timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly dest: Writable) {
     writers.add(this);
@@ -52,7 +52,7 @@ export class LineWriter {
     if (this.timer === undefined) this.later();
   }
 
-  private later(): void {
+  protected later(): void {
     // Unref'd: it never keeps a process alive that has nothing else to wait for.
     this.timer = setTimeout(this.tick, LIVE_FLUSH_MS);
     this.timer.unref();
@@ -60,7 +60,7 @@ export class LineWriter {
 
   private readonly tick = (): void => {
     this.timer = undefined;
-    if (this.buf.length === 0 || discard || this.dest.destroyed) return;
+    if (!this.hasPending() || discard || this.dest.destroyed) return;
     // A destination that is full gets it with the next flush, or the next tick.
     if (this.dest.writableNeedDrain) this.later();
     else this.handOver();
@@ -86,6 +86,11 @@ export class LineWriter {
     }
     this.handOver();
     if (!this.dest.destroyed) this.dest.write(encodeText(text + '\n'));
+  }
+
+  /** Is anything queued? */
+  protected hasPending(): boolean {
+    return this.buf.length > 0;
   }
 
   /** Forget what is queued (stdout's reader went away). */
@@ -170,6 +175,7 @@ export class ByteWriter extends LineWriter {
 
   override line(text: string): void {
     if (discard) return;
+    if (this.timer === undefined) this.later();
     if (text.length * 3 + 1 > BYTES - MAX_BYTE_LINE - this.pos) {
       this.seal();
       if (text.length * 3 + 1 > BYTES - MAX_BYTE_LINE) {
@@ -206,6 +212,12 @@ export class ByteWriter extends LineWriter {
   /** Move what `data` holds to the queue when less than MAX_BYTE_LINE bytes are left in it. */
   sealIfFull(): void {
     if (this.pos > BYTES - MAX_BYTE_LINE) this.seal();
+    // Live output: what is queued goes out LIVE_FLUSH_MS after the first line of a batch, as LineWriter's.
+    if (this.timer === undefined) this.later();
+  }
+
+  protected override hasPending(): boolean {
+    return this.pos > 0 || this.queuedBytes > 0;
   }
 
   private seal(): void {
