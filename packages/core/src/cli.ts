@@ -1,4 +1,6 @@
 import yargs, { type Argv } from 'yargs';
+import { writeSync } from 'node:fs';
+import { checkRepeated, cleanMessage, completer, completionScript } from './args.js';
 import { installCleanup, removeLeftovers } from './cleanup.js';
 import { InputError, UsageError, where } from './errors.js';
 import { flushPendingLines, stdoutGone } from './output.js';
@@ -20,7 +22,17 @@ let progressFlag: boolean | undefined;
  * and the options of every tool: -q, --progress, completion.
  */
 export function cliParser(tool: string, argv: string[]): Argv {
-  return yargs(argv)
+  // `completion` as the first and only word prints the family's completion script; anywhere else
+  // (`mmio-parse completion`, a file of that name, is `mmio-parse ./completion`) it is a file name.
+  if (argv.length === 1 && argv[0] === 'completion') {
+    try {
+      writeSync(1, completionScript());
+    } catch {
+      // the reader went away: nothing to print to
+    }
+    process.exit(0);
+  }
+  const y: Argv = yargs(argv)
     .scriptName(tool)
     .strictOptions()
     .help('help')
@@ -29,18 +41,22 @@ export function cliParser(tool: string, argv: string[]): Argv {
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no notes on stderr (errors are still printed)' })
     .option('progress', { type: 'boolean', describe: 'a progress line on stderr (default: when stderr is a terminal and an input file takes more than a second or two; --no-progress: never)' })
     .middleware((a) => {
+      // One rule for an option given twice: a list adds, a flag takes the last, anything else is a usage error.
+      checkRepeated(a, y);
       quiet = Boolean(a.quiet);
       progressFlag = a.progress as boolean | undefined;
     })
-    .completion('completion', 'print a bash completion script: eval "$(TOOL completion)", or append it to ~/.bashrc'.replace('TOOL', tool))
+    // `completion` alone is handled above; yargs' completion command gets a name no argument can have (a NUL).
+    .completion('\u0000completion', false, completer(argv, () => y))
     // On a terminal, wrapped to it; elsewhere (a man page, a pipe) not wrapped: examples stay whole commands.
     .wrap(process.stdout.isTTY ? Math.min(120, process.stdout.columns ?? 100) : null)
-    .parserConfiguration({ 'camel-case-expansion': true, 'duplicate-arguments-array': true })
+    .parserConfiguration({ 'camel-case-expansion': true, 'duplicate-arguments-array': true, 'parse-positional-numbers': false })
     .fail((msg, err) => {
-      // yargs' own errors (YError: "Not enough arguments following: o") are usage errors too.
-      if (err && err.name === 'YError') throw new UsageError(err.message);
-      throw err ?? new UsageError(msg);
+      // yargs' own errors (YError: "Not enough arguments following: o") are usage errors too, in one clean line.
+      if (err && err.name === 'YError') throw new UsageError(cleanMessage(err.message, y, argv));
+      throw err ?? new UsageError(cleanMessage(msg, y, argv));
     });
+  return y;
 }
 
 interface SystemError extends Error {
@@ -66,12 +82,21 @@ const SYSTEM_REASONS: Record<string, string> = {
 
 /** The one line printed for an error, and the exit code that goes with it. */
 export function describeError(tool: string, e: unknown): { message: string; code: number } {
+  // The printer of errors must not fail itself (a path that is a list, an error that is not an Error).
+  try {
+    return describe(tool, e);
+  } catch {
+    return { message: `${tool}: internal error (and its message could not be printed)`, code: 1 };
+  }
+}
+
+function describe(tool: string, e: unknown): { message: string; code: number } {
   if (e instanceof UsageError) return { message: `${tool}: ${oneLine(e.message.replace(/\n\s*/g, '; '))} (see ${tool} --help)`, code: 2 };
   if (e instanceof InputError) return { message: `${tool}: ${oneLine(where(e.file, e.line) + e.message)}`, code: 1 };
   const se = e as SystemError;
   if (se && typeof se.code === 'string') {
     const reason = SYSTEM_REASONS[se.code] ?? se.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
-    if (se.path) return { message: `${tool}: ${oneLine(se.path)}: ${reason}`, code: 1 };
+    if (se.path) return { message: `${tool}: ${oneLine(String(se.path))}: ${reason}`, code: 1 };
     if (se.code.startsWith('Z_') || se.code === 'ERR_ZLIB') return { message: `${tool}: gzip input: ${se.message}`, code: 1 };
     return { message: `${tool}: ${oneLine(se.message)}`, code: 1 };
   }

@@ -19,3 +19,4 @@ export * from './utf8.js';
 export * from './follow.js';
 export * from './bytelines.js';
 export * from './access.js';
+export * from './args.js';

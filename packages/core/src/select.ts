@@ -8,7 +8,7 @@ import type { Argv } from 'yargs';
 import { CONTEXT_TYPES, EVENT_TYPES } from './events.js';
 import { UsageError } from './errors.js';
 import { parseNumber } from './hex.js';
-import { canonicalDev } from './pci.js';
+import { DEV_FORMS, devOption } from './pci.js';
 import { overlaps, parseRange, type Range } from './range.js';
 
 /** What the selectors select on; every list matches any of its items. */
@@ -99,7 +99,15 @@ export function parseSelectOptions(o: RawOptions): SelectOptions {
     opts.types = new Set(types);
   }
   const devs = items(o.dev);
-  if (devs.length) opts.devs = new Set(devs.map(canonicalDev));
+  if (devs.length) {
+    opts.devs = new Set(
+      devs.map((d) => {
+        const dev = devOption(d);
+        if (dev === undefined) throw new UsageError(`--dev ${JSON.stringify(d)}: not a PCI address, so it can never match; give ${DEV_FORMS}`);
+        return dev;
+      }),
+    );
+  }
   const regions = items(o.region);
   if (regions.length) {
     opts.regions = new Set(
@@ -215,7 +223,7 @@ export class Selection {
 
   /**
    * When nothing was selected: one line per selector that matched no event, naming
-   * what the input does have (`--dev 0:3.0 matched no event (devices in the input:
+   * what the input does have (`--dev 0:4.0 matched no event (devices in the input:
    * 0000:00:03.0)`). Empty when something was selected or no selector was given.
    */
   report(): string[] {

@@ -1,7 +1,7 @@
-import { LineWriter, Selection, UsageError, canonicalDev, cliParser, oneLine, parseSelectOptions, selectorOptions, selects, stringifyEvent, type Ev } from '@mmio-tools/core';
+import { DEV_FORMS, LineWriter, Selection, UsageError, cliParser, completeValues, devOption, oneLine, parseSelectOptions, selectorOptions, selects, stringifyEvent, type Ev } from '@mmio-tools/core';
 import { inputOptions, inputOptionsOf, readInputs } from '@mmio-tools/parse';
 import { textLine } from '@mmio-tools/format';
-import { KEY_FIELDS, isIgnored, keyer, parseIgnore, parseKey } from './key.js';
+import { ALL_KEY_FIELDS, KEY_FIELDS, isIgnored, keyer, parseIgnore, parseKey } from './key.js';
 import { Source, type Item } from './source.js';
 import { diffSequences } from './sequence.js';
 import { compareStates, lastWrites, type Last } from './state.js';
@@ -9,6 +9,7 @@ import { compareStates, lastWrites, type Last } from './state.js';
 const TOOL = 'mmio-diff';
 
 export async function main(argv: string[]): Promise<number> {
+  completeValues('key', ALL_KEY_FIELDS);
   const args = await inputOptions(selectorOptions(cliParser(TOOL, argv)))
     .usage(
       '$0 [options] A B\n\n' +
@@ -47,7 +48,12 @@ export async function main(argv: string[]): Promise<number> {
   for (const m of ([] as string[]).concat(args.mapDev ?? [])) {
     const eq = m.indexOf('=');
     if (eq <= 0 || eq === m.length - 1) throw new UsageError(`--map-dev ${JSON.stringify(m)}: expected A=B (0000:01:00.0=0000:03:00.0)`);
-    devMap.set(canonicalDev(m.slice(0, eq).trim()), canonicalDev(m.slice(eq + 1).trim()));
+    const [from, to] = [m.slice(0, eq).trim(), m.slice(eq + 1).trim()].map((d) => {
+      const dev = devOption(d);
+      if (dev === undefined) throw new UsageError(`--map-dev ${JSON.stringify(m)}: ${JSON.stringify(d)} is not a PCI address; give ${DEV_FORMS}`);
+      return dev;
+    });
+    devMap.set(from!, to!);
   }
   const reader = (path: string) => (onEvent: (ev: Ev) => void, afterChunk?: () => Promise<void>) => {
     const s = selects(select) ? new Selection(select) : undefined;

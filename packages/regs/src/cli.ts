@@ -1,10 +1,11 @@
-import { LineWriter, UsageError, cliParser, selectorOptions } from '@mmio-tools/core';
+import { LineWriter, UsageError, cliParser, completeValues, selectorOptions } from '@mmio-tools/core';
 import { inputOptions, readSelected } from '@mmio-tools/parse';
 import { Inventory, SORTS, textRows, type RegRecord, type Sort } from './inventory.js';
 
 const TOOL = 'mmio-regs';
 
 export async function main(argv: string[]): Promise<number> {
+  completeValues('sort', SORTS);
   const args = await inputOptions(
     selectorOptions(
       cliParser(TOOL, argv).usage(

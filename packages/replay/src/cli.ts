@@ -1,11 +1,12 @@
 import { resolve } from 'node:path';
-import { LineWriter, OutputBatch, Selection, SelectionPushdown, UsageError, InputError, cliParser, parseNumber, parseSelectOptions, selectorOptions, selects, stringifyEvent, warn, warnInvalid } from '@mmio-tools/core';
+import { LineWriter, OutputBatch, Selection, SelectionPushdown, UsageError, InputError, cliParser, completeValues, parseNumber, parseSelectOptions, selectorOptions, selects, stringifyEvent, warn, warnInvalid } from '@mmio-tools/core';
 import { inputOptions, inputOptionsOf, readInputs } from '@mmio-tools/parse';
 import { Replayer, bytesOutside, describeKey, parseOrigin, planImage, splitPath, writeImageTo, type ReplayOptions } from './replay.js';
 
 const TOOL = 'mmio-replay';
 
 export async function main(argv: string[]): Promise<number> {
+  completeValues('origin', ['auto', 'first', 'min']);
   const args = await inputOptions(
     selectorOptions(
       cliParser(TOOL, argv).usage(
