@@ -1,10 +1,14 @@
 /**
  * Files to remove however the process ends: temporary outputs and spools. The
- * CLI runner removes them on exit, on SIGINT, SIGTERM and SIGHUP (then exits
- * 128 + the signal number, as a shell does), and after an error; a write that
- * completes takes its file off the list.
+ * CLI runner removes them on exit, on every signal that ends a process by
+ * default and can be caught (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGALRM, SIGUSR1,
+ * SIGUSR2, SIGVTALRM, SIGXCPU; then it exits 128 + the signal number, as a
+ * shell reports it), and after an error; a write that completes takes its file
+ * off the list. SIGUSR1 ends the tool like the others: it never opens Node's
+ * inspector (a debugger port), which is what Node does with it by default.
  */
 import { rmSync } from 'node:fs';
+import { constants } from 'node:os';
 
 const paths = new Set<string>();
 
@@ -30,11 +34,7 @@ export function removeLeftovers(): void {
   paths.clear();
 }
 
-const SIGNALS: [NodeJS.Signals, number][] = [
-  ['SIGINT', 2],
-  ['SIGTERM', 15],
-  ['SIGHUP', 1],
-];
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGVTALRM', 'SIGXCPU'];
 let installed = false;
 
 /** Install the exit and signal handlers once per process. */
@@ -42,7 +42,8 @@ export function installCleanup(): void {
   if (installed) return;
   installed = true;
   process.on('exit', removeLeftovers);
-  for (const [sig, n] of SIGNALS) {
+  for (const sig of SIGNALS) {
+    const n = constants.signals[sig];
     const h = () => {
       removeLeftovers();
       process.exit(128 + n);
@@ -61,10 +62,12 @@ const handlers = new Map<NodeJS.Signals, () => void>();
  */
 export function withDefaultSignals<T>(step: () => T): T {
   if (paths.size > 0 || handlers.size === 0) return step();
-  for (const [sig, h] of handlers) process.off(sig, h);
+  // SIGUSR1 keeps its handler: without one it is Node's debugger port, never ours to open.
+  const own = [...handlers].filter(([sig]) => sig !== 'SIGUSR1');
+  for (const [sig, h] of own) process.off(sig, h);
   try {
     return step();
   } finally {
-    for (const [sig, h] of handlers) process.on(sig, h);
+    for (const [sig, h] of own) process.on(sig, h);
   }
 }

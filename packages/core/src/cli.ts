@@ -127,6 +127,8 @@ export function runCli(tool: string, main: (argv: string[]) => Promise<number | 
   installCleanup();
   let failed = false;
   const onStdoutError = (err: SystemError) => {
+    // A write error names no file (ENOSPC on a full disk, /dev/full): it is standard output.
+    if (err && typeof err === 'object' && err.path === undefined) err.path = '<stdout>';
     if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') {
       if (opts.writesFiles && !failed) {
         stdoutGone();

@@ -20,16 +20,33 @@ export function isGzip(head: Uint8Array): boolean {
   return head.length >= 2 && head[0] === GZIP_MAGIC0 && head[1] === GZIP_MAGIC1;
 }
 
+function stdinIsDirectory(): boolean {
+  try {
+    return fstatSync(0).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 async function* rawChunks(path: string, chunkSize: number, onRead?: (n: number) => void, follow = false): AsyncGenerator<Buffer> {
+  // Standard input that is a directory (`< dir`) reads as empty: say what it is.
+  if (path === '-' && stdinIsDirectory()) throw new InputError('is a directory', inputName(path));
   // --follow: a file is read as it grows (stdin, a pipe, is read as it comes anyway).
   if (follow && path !== '-' && statSync(path).isFile()) {
     yield* followChunks(path, chunkSize, onRead);
     return;
   }
   const stream: Readable = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: chunkSize });
-  for await (const chunk of stream) {
-    onRead?.((chunk as Buffer).length);
-    yield chunk as Buffer;
+  try {
+    for await (const chunk of stream) {
+      onRead?.((chunk as Buffer).length);
+      yield chunk as Buffer;
+    }
+  } catch (e) {
+    // A read error names no file (`EISDIR: illegal operation on a directory, read`): this one.
+    const se = e as { code?: unknown; path?: unknown };
+    if (se && typeof se === 'object' && typeof se.code === 'string' && se.path === undefined) se.path = inputName(path);
+    throw e;
   }
 }
 

@@ -177,7 +177,11 @@ export async function spoolInput(input: string): Promise<{ path: string; remove:
   const dir = mkdtempSync(join(tmpdir(), 'mmio-'));
   removeOnExit(dir); // `| head`, an error or a signal must not leave it behind
   const path = join(dir, 'stdin');
-  await pipeline(input === '-' ? process.stdin : createReadStream(input), createWriteStream(path));
+  await pipeline(input === '-' ? process.stdin : createReadStream(input), createWriteStream(path)).catch((e: { code?: unknown; path?: unknown }) => {
+    // A full spool directory names the spool (ENOSPC of a write names no file).
+    if (e && typeof e === 'object' && typeof e.code === 'string' && e.path === undefined) e.path = `${path} (the copy of ${input === '-' ? 'stdin' : input}; TMPDIR sets where it goes)`;
+    throw e;
+  });
   return {
     path,
     remove: () => {

@@ -1,4 +1,5 @@
-import { DEV_FORMS, LineWriter, Selection, UsageError, cliParser, completeValues, devOption, oneLine, parseSelectOptions, selectorOptions, selects, stringifyEvent, type Ev } from '@mmio-tools/core';
+import { fstatSync, statSync, type Stats } from 'node:fs';
+import { DEV_FORMS, LineWriter, Selection, UsageError, cliParser, completeValues, devOption, oneLine, warn, parseSelectOptions, selectorOptions, selects, stringifyEvent, type Ev } from '@mmio-tools/core';
 import { inputOptions, inputOptionsOf, readInputs } from '@mmio-tools/parse';
 import { textLine } from '@mmio-tools/format';
 import { ALL_KEY_FIELDS, KEY_FIELDS, isIgnored, keyer, parseIgnore, parseKey } from './key.js';
@@ -7,6 +8,26 @@ import { diffSequences } from './sequence.js';
 import { compareStates, lastWrites, type Last } from './state.js';
 
 const TOOL = 'mmio-diff';
+
+/** What a path is (`-`: standard input), or undefined when it cannot be told (the reader says why). */
+function identity(path: string): Stats | undefined {
+  try {
+    return path === '-' ? fstatSync(0) : statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The devices of each input (at most this many are kept). */
+const MAX_DEVS = 64;
+
+/** A note when A and B share no device: every access differs, and --map-dev is what reads them as one. */
+function noSharedDevice(a: Set<string>, b: Set<string>): string | undefined {
+  if (a.size === 0 || b.size === 0 || [...a].some((d) => b.has(d))) return undefined;
+  const list = (s: Set<string>) => [...s].join(', ');
+  const hint = a.size === 1 && b.size === 1 ? `--map-dev ${[...a][0]}=${[...b][0]}` : '--map-dev A=B';
+  return `A and B share no device (A: ${list(a)}; B: ${list(b)}), so no access of one is in the other: ${hint} reads them as one device`;
+}
 
 export async function main(argv: string[]): Promise<number> {
   completeValues('key', ALL_KEY_FIELDS);
@@ -34,6 +55,11 @@ export async function main(argv: string[]): Promise<number> {
   const files = (args._ as (string | number)[]).map(String);
   if (files.length !== 2) throw new UsageError(`expected two inputs A and B, got ${files.length}`);
   if (files[0] === '-' && files[1] === '-') throw new UsageError('only one input can be stdin');
+  // Two names of one pipe (/dev/stdin and -, /dev/fd/0 twice) are one stream, which is read once.
+  const [ia, ib] = files.map(identity);
+  if (ia && ib && ia.dev === ib.dev && ia.ino === ib.ino && (ia.isFIFO() || ia.isSocket())) {
+    throw new UsageError(`${files[0]} and ${files[1]} are one stream (${ia.isFIFO() ? 'a pipe' : 'a socket'}), which can be read only once: give one of them as a file`);
+  }
   if (!Number.isInteger(args.context) || args.context < 0) throw new UsageError('--context: expected a whole number');
   const ignore = parseIgnore(([] as string[]).concat(args.ignore ?? []));
   const out = new LineWriter(process.stdout);
@@ -55,13 +81,19 @@ export async function main(argv: string[]): Promise<number> {
     });
     devMap.set(from!, to!);
   }
+  const devsOf = new Map<string, Set<string>>();
   const reader = (path: string) => (onEvent: (ev: Ev) => void, afterChunk?: () => Promise<void>) => {
     const s = selects(select) ? new Selection(select) : undefined;
+    const devs = devsOf.get(path) ?? new Set<string>();
+    devsOf.set(path, devs);
     return readInputs(
       [path],
       (ev) => {
         if (devMap.size && typeof ev.dev === 'string') ev.dev = devMap.get(ev.dev) ?? ev.dev;
-        if (s === undefined || s.pass(ev) === 'select') onEvent(ev);
+        if (s === undefined || s.pass(ev) === 'select') {
+          if ((ev.type === 'read' || ev.type === 'write') && typeof ev.dev === 'string' && devs.size < MAX_DEVS) devs.add(ev.dev);
+          onEvent(ev);
+        }
       },
       { ...io, afterChunk },
     );
@@ -74,6 +106,10 @@ export async function main(argv: string[]): Promise<number> {
     const keyFields = args.key === KEY_FIELDS.join(',') ? undefined : parseKey(args.key);
     const [a, b] = await Promise.all([lastWrites(reader(fa), ignored, keyFields), lastWrites(reader(fb), ignored, keyFields)]);
     const { diffs } = compareStates(a, b);
+    // The status is "different" from now on, whatever happens to stdout (| head).
+    if (diffs.length) process.exitCode = 1;
+    const note = noSharedDevice(devsOf.get(fa)!, devsOf.get(fb)!);
+    if (note) warn(TOOL, note);
     if (args.text && diffs.length) emit(`--- ${oneLine(fa)}\n+++ ${oneLine(fb)}`);
     for (const d of diffs) {
       const r = d.reg;
@@ -108,6 +144,8 @@ export async function main(argv: string[]): Promise<number> {
       }
     },
     async hunk(h) {
+      // The status is "different" from the first hunk on, whatever happens to stdout (| head).
+      process.exitCode = 1;
       if (args.text) {
         if (!headed) emit(`--- ${oneLine(A.file)}\n+++ ${oneLine(B.file)}`);
         headed = true;
@@ -130,6 +168,8 @@ export async function main(argv: string[]): Promise<number> {
       await out.flushIfFull();
     },
   });
+  const note = noSharedDevice(devsOf.get(fa)!, devsOf.get(fb)!);
+  if (note) warn(TOOL, note);
   await out.flush();
   return res.hunks > 0 ? 1 : 0;
 }

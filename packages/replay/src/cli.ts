@@ -86,7 +86,7 @@ export async function main(argv: string[]): Promise<number> {
     if (keys.length > 1) throw new InputError(`--split ${JSON.stringify(args.split)} names one file for ${keys.length} regions: ${p} (${keys.join('; ')}); add a placeholder that tells them apart`);
   }
   // Every image is written before any is put in place: all of them, or none.
-  const batch = new OutputBatch(files);
+  const batch = new OutputBatch(files.length ? files : ['-']);
   const summaries: { summary: Omit<ReturnType<typeof planImage>, 'originN' | 'sizeN'>; origin: bigint }[] = [];
   try {
     for (const [i, slot] of slots.entries()) {

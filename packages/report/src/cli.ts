@@ -29,7 +29,7 @@ export async function main(argv: string[]): Promise<number> {
   if (args.output === '-') throw new UsageError('-o -: the report is a file; give its name');
   const builder = new ReportBuilder((args.title as string | undefined) ?? (files.length ? files.map(inputName).join(', ') : 'stdin'));
   await readSelected(files, args as Record<string, unknown>, TOOL, (ev) => builder.add(ev));
-  await writeAtomic(args.output, (target) => writePage(builder, target), files.filter((f) => f !== '-'));
+  await writeAtomic(args.output, (target) => writePage(builder, target), files.length ? files : ['-']);
   return 0;
 }
 
