@@ -727,3 +727,301 @@ describe('issue 27: a signal during a long register database load', () => {
     expect(Date.now() - t0).toBeLessThan(1000);
   }, 120_000);
 });
+
+/*
+ * Issue 27 (round two), the options and the process policy, and issue 26's command line: cases
+ * named by their issue number.
+ */
+describe('issue 27: options given twice, names that look like numbers, outputs, signals', () => {
+  const d27 = mkdtempSync(join(tmpdir(), 'mmio-27-'));
+  const in27 = (script: string) => sh(script, { cwd: d27 });
+  const put27 = (name: string, data: string | Buffer) => {
+    const p = join(d27, name);
+    writeFileSync(p, data);
+    return p;
+  };
+
+  it('27.1: output = input through stdin is refused (mmio-replay, mmio-report, mmio-extract firmware)', async () => {
+    put27('t.nd', `${W0}\n`);
+    for (const script of ['mmio-replay -o t.nd < t.nd', 'mmio-replay -o t.nd - < t.nd', 'mmio-report -o t.nd < t.nd']) {
+      const r = await in27(script);
+      expect([r.code, r.stderr], script).toEqual([1, `${script.split(' ')[0]}: t.nd: is also an input: refusing to write over it\n`]);
+      expect(readFileSync(join(d27, 't.nd'), 'utf8')).toBe(`${W0}\n`);
+    }
+    const img = await in27(`mmio-replay --dev 03:00.0 --region 2 --type write -o img ${ROOT}/examples/bcm43602/trace.log > /dev/null && cp img img.orig && mmio-extract firmware - -o img < img`);
+    expect([img.code, img.stderr]).toEqual([1, 'mmio-extract: img: is also an input: refusing to write over it\n']);
+    expect(readFileSync(join(d27, 'img')).equals(readFileSync(join(d27, 'img.orig')))).toBe(true);
+    // Standard input that is another file, or a pipe, is no reason to refuse.
+    const ok = await in27('cat t.nd | mmio-replay -o t2.bin > /dev/null && mmio-replay -o t3.bin < t.nd > /dev/null && cmp t2.bin t3.bin && echo same');
+    expect(ok.stdout).toBe('same\n');
+  });
+
+  it('27.3: --split is all or none at commit: a later rename that fails puts the earlier files back', async () => {
+    const { OutputBatch } = await import('@mmio-tools/core');
+    const { writeFile } = await import('node:fs/promises');
+    put27('a.bin', 'old a');
+    put27('b.bin', 'old b');
+    const batch = new OutputBatch([]);
+    await batch.add(join(d27, 'new.bin'), (t) => writeFile(t, 'new'));
+    await batch.add(join(d27, 'a.bin'), (t) => writeFile(t, 'new a'));
+    await batch.add(join(d27, 'b.bin'), (t) => writeFile(t, 'new b'));
+    // b.bin becomes something a rename cannot replace after it was checked: a directory that is not empty.
+    execFileSync('rm', [join(d27, 'b.bin')]);
+    mkdirSync(join(d27, 'b.bin', 'x'), { recursive: true });
+    await expect(batch.commit()).rejects.toThrow();
+    expect(readFileSync(join(d27, 'a.bin'), 'utf8')).toBe('old a');
+    expect(existsSync(join(d27, 'new.bin'))).toBe(false);
+    expect(leftovers(d27)).toEqual([]);
+    // With an immutable file (when the file system has the attribute): nothing replaced, the file named.
+    put27('two.nd', `${W0}\n${W2}\n`);
+    put27('img-0.bin', 'old 0');
+    put27('img-2.bin', 'old 2');
+    if ((await in27('chattr +i img-2.bin')).code === 0) {
+      const r = await in27("mmio-replay --split 'img-{region}.bin' two.nd");
+      await in27('chattr -i img-2.bin');
+      expect([r.code, r.stderr]).toEqual([1, 'mmio-replay: img-2.bin: operation not permitted\n']);
+      expect(readFileSync(join(d27, 'img-0.bin'), 'utf8')).toBe('old 0');
+      expect(readFileSync(join(d27, 'img-2.bin'), 'utf8')).toBe('old 2');
+      expect(leftovers(d27)).toEqual([]);
+    }
+  });
+
+  it('27.4: a file name that looks like a number, or is "completion", is a file name', async () => {
+    put27('0xa', `${W0}\n`);
+    put27('1e3', `${W0}\n${W2}\n`);
+    put27('completion', `${W2}\n`);
+    put27('0x10', '1@1.5:vfio_region_write  (0000:03:00.0:region2+0x0, 0x66, 4)\n');
+    const r = await in27('mmio-filter -c 0xa && mmio-filter -c 1e3 && mmio-filter -c completion && mmio-filter -c 0xa completion 1e3 && mmio-parse 0x10 | wc -l');
+    expect([r.code, r.stdout, r.stderr]).toEqual([0, '1\n2\n1\n4\n1\n', '']);
+    // `completion` as the first and only word prints the completion script (`./completion` is the file).
+    const c = await in27('mmio-filter completion | grep -c _mmio_tools_complete; mmio-filter -c ./completion');
+    expect(c.stdout).toBe('2\n1\n');
+    const x = await in27('mmio-extract strings 0xa --min 4');
+    expect(x.stdout).toContain('"text":"{\\"type\\":\\"write\\"');
+  });
+
+  it('27.5: a single-value option given twice is a usage error in every tool; list options add; a flag takes the last', async () => {
+    put27('t.nd', `${W0}\n`);
+    const cases: [string, string[], string][] = [
+      ['mmio-filter', ['-f', 'ndjson', '-f', 'ndjson', '-c'], '--format given 2 times ("ndjson", "ndjson")'],
+      ['mmio-parse', ['-j', '1', '--jobs', '2'], '--jobs given 2 times ("1", "2")'],
+      ['mmio-replay', ['-o', 'o1.bin', '-o', 'o2.bin'], '--output given 2 times ("o1.bin", "o2.bin")'],
+      ['mmio-replay', ['-o', 'o1.bin', '--fill', '1', '--fill', '2'], '--fill given 2 times ("1", "2")'],
+      ['mmio-replay', ['-o', 'o1.bin', '--origin', 'min', '--origin', 'first'], '--origin given 2 times ("min", "first")'],
+      ['mmio-replay', ['-o', 'o1.bin', '--size', '1', '--size', '2'], '--size given 2 times ("1", "2")'],
+      ['mmio-replay', ['--split', 'a{region}', '--split', 'b{region}'], '--split given 2 times ("a{region}", "b{region}")'],
+      ['mmio-report', ['-o', 'r.html', '--title', 'a', '--title', 'b'], '--title given 2 times ("a", "b")'],
+      ['mmio-diff', ['--key', 'offset', '--key', 'value', 't.nd', 't.nd'], '--key given 2 times ("offset", "value")'],
+      ['mmio-annotate', ['--regs', 'a', '--regs', 'b'], '--regs given 2 times ("a", "b")'],
+      ['mmio-annotate', ['--regs', 'a.xml', '--variant', 'A', '--variant', 'B'], '--variant given 2 times ("A", "B")'],
+      ['mmio-annotate', ['--regs', 'a.xml', '--rnn-path', 'A', '--rnn-path', 'B'], '--rnn-path given 2 times ("A", "B")'],
+      ['mmio-format', ['--to', 'text', '--to', 'csv'], '--to given 2 times ("text", "csv")'],
+      ['mmio-regs', ['--sort', 'first', '--sort', 'offset'], '--sort given 2 times ("first", "offset")'],
+      ['mmio-extract', ['firmware', 't.nd', '-o', 'a', '-o', 'b'], '--output given 2 times ("a", "b")'],
+      ['mmio-extract', ['nvram', 't.nd', '--min', '1', '--min', '2'], '--min given 2 times ("1", "2")'],
+    ];
+    for (const [tool, args, msg] of cases) {
+      const r = await run(tool, args, `${W0}\n`, { cwd: d27 });
+      expect([r.code, r.stderr], `${tool} ${args.join(' ')}`).toEqual([2, `${tool}: ${msg}: give it once (see ${tool} --help)\n`]);
+    }
+    expect(readdirSync(d27).filter((f) => /^o[12]\.bin$|^r\.html$/.test(f))).toEqual([]);
+    const lists = await run('mmio-filter', ['-c', '--region', '0', '-r', '2', '--dev', '03:00.0', '--dev', '04:00.0'], `${W0}\n${W2}\n`);
+    expect([lists.code, lists.stdout]).toEqual([0, '2\n']);
+    const flags = await run('mmio-regs', ['--text', '--no-text'], `${W0}\n`);
+    expect(jsonLines(flags.stdout)[0]).toMatchObject({ type: 'reg', offset: '0x0' });
+  });
+
+  it('27.7: options given twice are never internal errors, and the error printer never throws', async () => {
+    const { describeError } = await import('@mmio-tools/core');
+    const hostile: unknown[] = [
+      Object.assign(new Error('x'), { code: 'ENOENT', path: ['a', 'b'] }),
+      Object.assign(new Error('x'), { code: 'EXYZ', path: { toString: () => { throw new Error('no'); } } }),
+      { code: 7 },
+      null,
+      undefined,
+      Symbol('s'),
+      Object.create(null),
+      new Proxy({}, { get: () => { throw new Error('trap'); }, getPrototypeOf: () => { throw new Error('trap'); } }),
+    ];
+    for (const e of hostile) {
+      const d = describeError('mmio-x', e);
+      expect(d.message.startsWith('mmio-x: ')).toBe(true);
+      expect(d.message).not.toContain('\n');
+      expect(d.code).toBe(1);
+    }
+    const r = await run('mmio-annotate', ['--regs', 'a', '--regs', 'b'], '');
+    expect(r.stderr).toBe('mmio-annotate: --regs given 2 times ("a", "b"): give it once (see mmio-annotate --help)\n');
+  });
+
+  it('27.23: errors name the path: an input directory, -o /dev/full, stdout full, a full disk, a full spool directory', async () => {
+    mkdirSync(join(d27, 'some-dir'), { recursive: true });
+    put27('t.nd', `${W0}\n`);
+    const cases: [string, string][] = [
+      ['mmio-parse some-dir/', 'mmio-parse: some-dir/: is a directory\n'],
+      ['mmio-filter < some-dir', 'mmio-filter: <stdin>: is a directory\n'],
+      ['mmio-replay -o /dev/full t.nd', 'mmio-replay: /dev/full: no space left on device\n'],
+      ['mmio-report -o /dev/full t.nd', 'mmio-report: /dev/full: no space left on device\n'],
+      [`mmio-parse ${join(FIXTURES, 'qemu-vfio.log')} > /dev/full`, 'mmio-parse: <stdout>: no space left on device\n'],
+    ];
+    for (const [script, stderr] of cases) {
+      const r = await in27(script);
+      expect([r.code, r.stderr], script).toEqual([1, stderr]);
+    }
+    mkdirSync(join(d27, 'small'), { recursive: true });
+    if ((await in27('mount -t tmpfs -o size=64k tmpfs small')).code !== 0) return;
+    try {
+      const full = await in27('mmio-replay -o small/big.bin --fill 0xff --size 1000000 t.nd');
+      expect([full.code, full.stderr]).toEqual([1, 'mmio-replay: small/big.bin: no space left on device\n']);
+      expect(readdirSync(join(d27, 'small'))).toEqual([]);
+      const spool = await in27('head -c 200000 /dev/zero | tr "\\0" a | TMPDIR=$PWD/small mmio-format --to mmiotrace');
+      expect(spool.code).toBe(1);
+      expect(spool.stderr).toMatch(new RegExp(`^mmio-format: ${join(d27, 'small')}/mmio-\\w+/stdin \\(the copy of stdin; TMPDIR sets where it goes\\): no space left on device\\n$`));
+      expect(readdirSync(join(d27, 'small'))).toEqual([]);
+    } finally {
+      await in27('umount small');
+    }
+  });
+
+  it('27.24: output names of 237 to 255 bytes work (the temporary name fits NAME_MAX)', async () => {
+    put27('t.nd', `${W0}\n`);
+    for (const name of ['a'.repeat(233) + '.bin', 'b'.repeat(251) + '.bin', 'é'.repeat(125) + '.bin']) {
+      expect(Buffer.byteLength(name)).toBeGreaterThanOrEqual(237);
+      const r = await run('mmio-replay', ['-o', name, 't.nd'], '', { cwd: d27 });
+      expect([r.code, r.stderr]).toEqual([0, '']);
+      expect(readFileSync(join(d27, name))).toEqual(Buffer.from('AAAA'));
+    }
+    expect(leftovers(d27)).toEqual([]);
+  });
+
+  it('27.29: two names of one pipe are refused as - - is', async () => {
+    put27('t.nd', `${W0}\n`);
+    for (const args of ['/dev/stdin /dev/stdin', '- /dev/stdin', '/dev/fd/0 -']) {
+      const r = await in27(`cat t.nd | mmio-diff ${args}`);
+      expect(r.code, args).toBe(2);
+      expect(r.stderr, args).toMatch(/^mmio-diff: \S+ and \S+ are one stream \(a pipe\), which can be read only once: give one of them as a file \(see mmio-diff --help\)\n$/);
+    }
+    // One file named twice is read twice: the same.
+    const same = await in27('mmio-diff t.nd /dev/stdin < t.nd');
+    expect([same.code, same.stdout]).toEqual([0, '']);
+  });
+
+  it('27.33: SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM clean the temporary image and exit 128 + n; SIGUSR1 opens no inspector', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'mmio-27-sig-'));
+    for (const [sig, n] of [['SIGQUIT', 3], ['SIGUSR1', 10], ['SIGUSR2', 12], ['SIGALRM', 14]] as const) {
+      const child = spawn(process.execPath, [join(ROOT, 'packages/replay/bin/mmio-replay.js'), '-o', join(d, 'huge.img.bin'), '--fill', '0xff', '--size', String(2 ** 32)], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (b: Buffer) => (stderr += b));
+      child.stdin.end(`${W0}\n`);
+      for (let i = 0; i < 100 && leftovers(d).length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(leftovers(d).length, `${sig}: the temporary image exists while it is written`).toBe(1);
+      child.kill(sig);
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect([sig, code, stderr]).toEqual([sig, 128 + n, '']);
+      expect(leftovers(d)).toEqual([]);
+      expect(existsSync(join(d, 'huge.img.bin'))).toBe(false);
+    }
+  });
+
+  it('27.34: a rewritten output keeps its mode; another hard link keeps the old content (the README says so)', async () => {
+    put27('t.nd', `${W0}\n`);
+    put27('m.bin', 'old');
+    execFileSync('chmod', ['600', join(d27, 'm.bin')]);
+    execFileSync('ln', ['-f', join(d27, 'm.bin'), join(d27, 'm.link')]);
+    const r = await in27('mmio-replay -o m.bin t.nd > /dev/null && stat -c %a m.bin && cat m.link');
+    expect(r.stdout).toBe('600\nold');
+    expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain('keeps the mode of the file it replaces');
+  });
+});
+
+describe('issue 26: what a new user trips over on the command line', () => {
+  const d26 = mkdtempSync(join(tmpdir(), 'mmio-26-'));
+  const VFIO = join(FIXTURES, 'qemu-vfio.log');
+  const MMIO = join(FIXTURES, 'mmiotrace.log');
+
+  it('26: a typo of an option says "did you mean", in every tool', async () => {
+    const cases: [string, string[], string][] = [
+      ['mmio-parse', ['--formt', 'qemu'], '--formt (did you mean --format?)'],
+      ['mmio-filter', ['--regoin', '2'], '--regoin (did you mean --region?)'],
+      ['mmio-replay', ['-o', 'x.bin', '--orgin', 'min'], '--orgin (did you mean --origin?)'],
+      ['mmio-extract', ['nvram', 'x', '--jsn'], '--jsn (did you mean --json?)'],
+      ['mmio-format', ['--to', 'text', '--heade'], '--heade (did you mean --header?)'],
+      ['mmio-annotate', ['--regs', 'x', '--domian', 'NV'], '--domian (did you mean --domain?)'],
+      ['mmio-diff', ['a', 'b', '--colapse-polls'], '--colapse-polls (did you mean --collapse-polls?)'],
+      ['mmio-regs', ['--sotr', 'first'], '--sotr (did you mean --sort?)'],
+      ['mmio-report', ['-o', 'x.html', '--titel', 'x'], '--titel (did you mean --title?)'],
+    ];
+    for (const [tool, args, msg] of cases) {
+      const r = await run(tool, args, '', { cwd: d26 });
+      expect([r.code, r.stderr], tool).toEqual([2, `${tool}: unknown option ${msg} (see ${tool} --help)\n`]);
+    }
+  });
+
+  it("26: yargs' garbled messages are one clean line", async () => {
+    const cases: [string, string[], string][] = [
+      ['mmio-format', ['--to', 'pdf'], 'mmio-format: --to "pdf": expected one of mmiotrace, qemu, csv, text, perfetto (see mmio-format --help)\n'],
+      ['mmio-format', [], 'mmio-format: missing --to (see mmio-format --help)\n'],
+      ['mmio-parse', ['--collapse-polls'], 'mmio-parse: unknown option --collapse-polls (see mmio-parse --help)\n'],
+      ['mmio-diff', ['--mode', 'lines', 'a', 'b'], 'mmio-diff: --mode "lines": expected one of sequence, state (see mmio-diff --help)\n'],
+      ['mmio-filter', ['--dev'], 'mmio-filter: --dev needs a value (see mmio-filter --help)\n'],
+      ['mmio-extract', ['nvram', 'a', 'b'], 'mmio-extract: unexpected argument "b" (see mmio-extract --help)\n'],
+    ];
+    for (const [tool, args, stderr] of cases) {
+      const r = await run(tool, args, '', { cwd: d26 });
+      expect([r.code, r.stderr], `${tool} ${args.join(' ')}`).toEqual([2, stderr]);
+    }
+  });
+
+  it('26: --dev that can never match is a usage error showing the accepted forms; lspci forms are read', async () => {
+    for (const v of ['03:00', '03.00.0', '0000:03:00', '03:00.8']) {
+      const r = await run('mmio-filter', ['--dev', v], '');
+      expect([r.code, r.stderr], v).toEqual([2, `mmio-filter: --dev ${JSON.stringify(v)}: not a PCI address, so it can never match; give 0000:03:00.0 (domain:bus:device.function, as lspci -D prints it), 03:00.0 (as lspci prints it), or a device name as the trace prints it (see mmio-filter --help)\n`]);
+    }
+    const m = await run('mmio-diff', ['--map-dev', '03:00=04:00.0', 'a', 'b'], '');
+    expect(m.code).toBe(2);
+    for (const v of ['3:0.0', '03:00.0', '0:03:00.0', '0000:03:00.0']) {
+      const r = await run('mmio-filter', ['-c', '--dev', v], `${W0}\n`);
+      expect([r.code, r.stdout], v).toEqual([0, '1\n']);
+    }
+  });
+
+  it('26: mmio-diff --text A B | head keeps exit 1 once a difference was found', async () => {
+    const a = join(d26, 'a.nd');
+    const b = join(d26, 'b.nd');
+    const lines = Array.from({ length: 100_000 }, (_, i) => `{"type":"write","dev":"0000:03:00.0","region":0,"offset":"0x${(i * 4).toString(16)}","width":4,"value":"0x1"}`);
+    writeFileSync(a, lines.join('\n') + '\n');
+    writeFileSync(b, lines.map((l) => l.replace('"0x1"', '"0x2"')).join('\n') + '\n');
+    for (const opts of ['--text', '', '--mode state --text']) {
+      const r = await sh(`mmio-diff ${opts} ${a} ${b} | head -2; echo "status \${PIPESTATUS[0]}"`);
+      expect(r.stdout.split('\n').at(-2), opts).toBe('status 1');
+    }
+  });
+
+  it('26: when the inputs of mmio-diff share no device, it says so and points to --map-dev', async () => {
+    const r = await run('mmio-diff', ['--region', '0', VFIO, MMIO]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('mmio-diff: A and B share no device (A: 0000:00:03.0; B: 0000:00:02.0), so no access of one is in the other: --map-dev 0000:00:03.0=0000:00:02.0 reads them as one device\n');
+    const mapped = await run('mmio-diff', ['--region', '0', '--map-dev', '00:03.0=00:02.0', VFIO, MMIO]);
+    expect(mapped.stderr).toBe('');
+  });
+
+  it('26: completion offers option values (--type, -f, --to, --sort) and one script completes the whole family', async () => {
+    const complete = async (words: string[]) => {
+      const script = `eval "$(mmio-parse completion)"; COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}; _mmio_tools_complete; printf '%s\\n' "\${COMPREPLY[@]}"`;
+      const r = await sh(script, { cwd: d26 });
+      return r.stdout.split('\n').filter(Boolean);
+    };
+    expect(await complete(['mmio-filter', '--type', ''])).toEqual(['read', 'write', 'device', 'map', 'unmap', 'mark', 'lost', 'unknown-op', 'event', 'region', 'mmap', 'reset', 'irq']);
+    expect(await complete(['mmio-regs', '--type', 'write,r'])).toEqual(['write,read', 'write,region', 'write,reset']);
+    expect(await complete(['mmio-parse', '-f', ''])).toEqual(['auto', 'qemu', 'mmiotrace', 'simple']);
+    expect(await complete(['mmio-filter', '-f', 'n'])).toEqual(['ndjson']);
+    expect(await complete(['mmio-format', '--to', 'p'])).toEqual(['perfetto']);
+    expect(await complete(['mmio-regs', '--sort', 'o'])).toEqual(['offset']);
+    expect(await complete(['mmio-report', '--ti'])).toEqual(['--title']);
+    expect(await complete(['mmio-extract', ''])).toEqual(['nvram', 'firmware', 'strings']);
+    // A file name, or the value of -o, is left to the shell (no "completion" word in the way).
+    expect(await complete(['mmio-filter', ''])).toEqual([]);
+    expect(await complete(['mmio-replay', '-o', ''])).toEqual([]);
+    const family = await sh('eval "$(mmio-diff completion)"; for t in mmio-parse mmio-filter mmio-replay mmio-extract mmio-format mmio-annotate mmio-diff mmio-regs mmio-report; do complete -p $t; done');
+    expect(family.stdout.split('\n').filter(Boolean)).toHaveLength(9);
+  });
+});

@@ -44,10 +44,16 @@ const flag = (name: string) => (name.length === 1 ? `-${name}` : `--${name}`);
 
 /** Every declared option name and alias (dashed), mapped to its declared name. */
 function names(o: YargsOptions): Map<string, string> {
+  // Each name's declared name: the longest of its group (yargs may list the aliases both ways).
   const aliasOf = new Map<string, string>();
-  for (const [k, as] of Object.entries(o.alias)) for (const a of as) aliasOf.set(a, k);
+  const longer = (a: string, b: string | undefined) => (b === undefined || a.length > b.length ? a : b);
+  for (const [k, as] of Object.entries(o.alias)) {
+    const group = [k, ...as].filter((n) => !/[A-Z]/.test(n));
+    const best = group.reduce<string | undefined>((acc, n) => longer(n, acc), undefined) ?? k;
+    for (const n of group) aliasOf.set(n, longer(best, aliasOf.get(n)));
+  }
   const m = new Map<string, string>();
-  for (const k of Object.keys(o.key)) {
+  for (const k of [...Object.keys(o.key), ...aliasOf.keys()]) {
     const d = aliasOf.get(k) ?? k;
     if (!/[A-Z]/.test(k)) m.set(k, d);
   }

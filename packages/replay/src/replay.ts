@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { InputError, UsageError, toHex, writeAtomic, type AccessView } from '@mmio-tools/core';
 import { PAGE, SparseImage, bytesValue, valueBytes } from './image.js';
 
@@ -232,6 +232,20 @@ export function planImage(slot: Slot, path: string, o: ReplayOptions): ImageSumm
  * is a regular file; from start to end when it is not (`sequential`: a FIFO, a
  * device).
  */
+/**
+ * Write all `n` bytes: a write may write fewer (a disk that fills up writes what fits and
+ * says nothing); the next one then fails with the reason (ENOSPC), which is thrown.
+ */
+async function writeFull(fh: FileHandle, buf: Uint8Array, from: number, n: number, at?: number): Promise<void> {
+  while (n > 0) {
+    const { bytesWritten } = await fh.write(buf, from, n, at);
+    if (bytesWritten <= 0) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+    from += bytesWritten;
+    n -= bytesWritten;
+    if (at !== undefined) at += bytesWritten;
+  }
+}
+
 export async function writeImageTo(slot: Slot, target: string, sequential: boolean, origin: bigint, size: bigint, fill: number): Promise<void> {
   const { image } = slot;
   const fh = await open(target, 'w');
@@ -242,7 +256,7 @@ export async function writeImageTo(slot: Slot, target: string, sequential: boole
       const gap = async (to: bigint) => {
         while (pos < to) {
           const n = to - pos < BigInt(block.length) ? Number(to - pos) : block.length;
-          await fh.write(block, 0, n);
+          await writeFull(fh, block, 0, n);
           pos += BigInt(n);
         }
       };
@@ -256,7 +270,7 @@ export async function writeImageTo(slot: Slot, target: string, sequential: boole
         if (at >= size || from >= PAGE) continue;
         await gap(at);
         const n = Math.min(PAGE - from, Number(size - at));
-        await fh.write(data, from, n);
+        await writeFull(fh, data, from, n);
         pos = at + BigInt(n);
       }
       await gap(size);
@@ -267,7 +281,7 @@ export async function writeImageTo(slot: Slot, target: string, sequential: boole
       const block = Buffer.alloc(1 << 20, fill);
       for (let p = 0n; p < size; p += BigInt(block.length)) {
         const n = size - p < BigInt(block.length) ? Number(size - p) : block.length;
-        await fh.write(block, 0, n, Number(p));
+        await writeFull(fh, block, 0, n, Number(p));
       }
     }
     for (const { base, data } of image.pagesInOrder()) {
@@ -280,7 +294,7 @@ export async function writeImageTo(slot: Slot, target: string, sequential: boole
       }
       if (start >= size || from >= PAGE) continue;
       const n = Math.min(PAGE - from, Number(size - start));
-      await fh.write(data, from, n, Number(start));
+      await writeFull(fh, data, from, n, Number(start));
     }
   } finally {
     await fh.close();
