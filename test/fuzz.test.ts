@@ -244,6 +244,40 @@ describe('fuzz: every tool keeps its contract on hostile input', TIMEOUT, () => 
     );
   });
 
+  // Issue 27 (4, 5): options given again and again, file names that look like numbers or commands.
+  it('the command line: repeated options (one rule), numeric-looking and command-looking file names opened as named', async () => {
+    const numeric = fc.oneof(
+      fc.constantFrom('0xa', '1e3', '0', '00', '1.5', 'NaN', 'Infinity', '0b1', '0o7', '1_000', '.5', '5.', '0x', '1e+21'),
+      fc.nat().map(String),
+      fc.double({ noNaN: true, min: 0 }).map(String),
+      fc.nat().map((n) => '0x' + n.toString(16)),
+    );
+    const command = fc.constantFrom('completion', 'help', 'version', 'nvram', 'firmware', 'strings', 'true', 'false', 'null', 'undefined', '__proto__', 'constructor');
+    const names = fc.uniqueArray(fc.oneof(numeric, command), { minLength: 1, maxLength: 3 });
+    /** Single-value options, as [canonical name, words]. */
+    const single = fc.constantFrom<[string, string[]]>(['format', ['--format', 'ndjson']], ['format', ['-f', 'auto']], ['jobs', ['--jobs', '1']], ['jobs', ['-j', '2']]);
+    const list = fc.constantFrom(['--type', 'write'], ['-t', 'read,write'], ['--region', '0'], ['-r', '0'], ['--dev', '03:00.0'], ['--dev', '3:0.0'], ['--width', '4']);
+    const flag = fc.constantFrom(['--strict'], ['--no-strict'], ['-q'], ['--invert', '--no-invert'], ['--collapse-polls']);
+    const W = '{"type":"write","dev":"0000:03:00.0","region":0,"offset":"0x0","width":4,"value":"0x1"}\n';
+    await fc.assert(
+      fc.asyncProperty(names, fc.array(single, { maxLength: 3 }), fc.array(list, { maxLength: 3 }), fc.array(flag, { maxLength: 3 }), async (files, singles, lists, flags) => {
+        for (const f of files) writeFileSync(join(work, f), W);
+        const args = [...singles.flatMap(([, w]) => w), ...lists.flat(), ...flags.flat(), '-c', ...files];
+        const r = await runTool('mmio-filter', args, '');
+        contract('mmio-filter', r);
+        const counts = new Map<string, number>();
+        for (const [k] of singles) counts.set(k, (counts.get(k) ?? 0) + 1);
+        if ([...counts.values()].some((n) => n > 1)) {
+          expect(r.code).toBe(2);
+          expect(r.stderr).toMatch(/^mmio-filter: --(format|jobs) given \d times \(.*\): give it once \(see mmio-filter --help\)\n$/);
+        } else {
+          expect([r.code, r.stdout, r.stderr], args.join(' ')).toEqual([0, `${files.length}\n`, '']);
+        }
+      }),
+      { numRuns: RUNS * 4 },
+    );
+  });
+
   it('mmio-annotate on random and mutated rnndb databases', async () => {
     const tags = fc.constantFrom('reg32', 'reg8', 'reg64', 'array', 'stripe', 'bitset', 'bitfield', 'enum', 'value', 'group', 'use-group', 'import', 'constructor', '__proto__', 'domain');
     const attr = fc.tuple(fc.constantFrom('name', 'offset', 'stride', 'length', 'low', 'high', 'pos', 'type', 'file', 'width', 'value', '__proto__'), fc.oneof(fc.constantFrom('0', '0x10', '4', 'A', 'B', 'X', '-1', '99999999999999999999', '/dev/zero', 'constructor', ''), fc.string({ maxLength: 6 })));

@@ -790,12 +790,21 @@ describe('issue 27: options given twice, names that look like numbers, outputs, 
     put27('0xa', `${W0}\n`);
     put27('1e3', `${W0}\n${W2}\n`);
     put27('completion', `${W2}\n`);
+    put27('help', `${W0}\n${W0}\n${W0}\n`);
     put27('0x10', '1@1.5:vfio_region_write  (0000:03:00.0:region2+0x0, 0x66, 4)\n');
     const r = await in27('mmio-filter -c 0xa && mmio-filter -c 1e3 && mmio-filter -c completion && mmio-filter -c 0xa completion 1e3 && mmio-parse 0x10 | wc -l');
     expect([r.code, r.stdout, r.stderr]).toEqual([0, '1\n2\n1\n4\n1\n', '']);
     // `completion` as the first and only word prints the completion script (`./completion` is the file).
     const c = await in27('mmio-filter completion | grep -c _mmio_tools_complete; mmio-filter -c ./completion');
     expect(c.stdout).toBe('2\n1\n');
+    // `help` too (yargs showed the help when the last file was named so); --help is the help.
+    const h = await in27('mmio-filter -c help && mmio-filter -c 0xa help && mmio-filter --help | head -1');
+    expect(h.stdout).toBe('3\n4\nmmio-filter [options] [file ...]\n');
+    // `true` and `false` after a flag are files too (yargs took them as the flag's value); --X=false sets a flag.
+    put27('true', `${W0}\n`);
+    put27('false', `${W0}\n${W0}\n`);
+    const tf = await in27('mmio-filter -c false true && mmio-filter -c --invert=false false');
+    expect([tf.code, tf.stdout]).toEqual([0, '3\n2\n']);
     const x = await in27('mmio-extract strings 0xa --min 4');
     expect(x.stdout).toContain('"text":"{\\"type\\":\\"write\\"');
   });
@@ -805,6 +814,8 @@ describe('issue 27: options given twice, names that look like numbers, outputs, 
     const cases: [string, string[], string][] = [
       ['mmio-filter', ['-f', 'ndjson', '-f', 'ndjson', '-c'], '--format given 2 times ("ndjson", "ndjson")'],
       ['mmio-parse', ['-j', '1', '--jobs', '2'], '--jobs given 2 times ("1", "2")'],
+      // yargs adds up a number option given as 1 twice (it was -j 2): counted on the words as given.
+      ['mmio-diff', ['-U', '1', '-U1', 't.nd', 't.nd'], '--context given 2 times ("1", "1")'],
       ['mmio-replay', ['-o', 'o1.bin', '-o', 'o2.bin'], '--output given 2 times ("o1.bin", "o2.bin")'],
       ['mmio-replay', ['-o', 'o1.bin', '--fill', '1', '--fill', '2'], '--fill given 2 times ("1", "2")'],
       ['mmio-replay', ['-o', 'o1.bin', '--origin', 'min', '--origin', 'first'], '--origin given 2 times ("min", "first")'],

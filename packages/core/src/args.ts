@@ -48,39 +48,58 @@ function names(o: YargsOptions): Map<string, string> {
   const aliasOf = new Map<string, string>();
   const longer = (a: string, b: string | undefined) => (b === undefined || a.length > b.length ? a : b);
   for (const [k, as] of Object.entries(o.alias)) {
-    const group = [k, ...as].filter((n) => !/[A-Z]/.test(n));
+    const group = [k, ...as].filter((n) => !/[a-z][A-Z]/.test(n));
     const best = group.reduce<string | undefined>((acc, n) => longer(n, acc), undefined) ?? k;
     for (const n of group) aliasOf.set(n, longer(best, aliasOf.get(n)));
   }
   const m = new Map<string, string>();
   for (const k of [...Object.keys(o.key), ...aliasOf.keys()]) {
     const d = aliasOf.get(k) ?? k;
-    if (!/[A-Z]/.test(k)) m.set(k, d);
+    if (!/[a-z][A-Z]/.test(k)) m.set(k, d);
   }
   for (const [a, k] of [...m]) if (!m.has(camel(a))) m.set(camel(a), k);
   return m;
 }
 
-/** The declared name of an argument key (an alias, a camelCase form), or undefined. */
-function declared(o: YargsOptions, key: string): string | undefined {
-  return names(o).get(key);
-}
-
 /**
  * The rule for options given twice: a list option adds, a flag takes the last,
  * any other option is a usage error (`-o a -o b` would leave one of two outputs
- * unwritten without a word). Runs on the parsed arguments.
+ * unwritten without a word). Counted on the words as given, not on yargs'
+ * result: yargs adds up a number option given as 1 twice (`-j 1 -j 1` is 2).
  */
-export function checkRepeated(args: Record<string, unknown>, y: Argv): void {
+export function checkRepeated(argv: string[], y: Argv): void {
   const o = optionsOf(y);
-  const seen = new Set<string>();
-  for (const [k, v] of Object.entries(args)) {
-    if (k === '_' || k === '$0' || !Array.isArray(v)) continue;
-    const name = declared(o, k) ?? k;
-    if (LISTS.has(name) || seen.has(name)) continue;
-    seen.add(name);
-    const given = v.map((x) => JSON.stringify(String(x))).join(', ');
-    throw new UsageError(`${flag(name)} given ${v.length} times (${given}): give it once`);
+  const known = names(o);
+  const takesValue = (n: string) => known.has(n) && !o.boolean.includes(known.get(n)!);
+  const given = new Map<string, string[]>();
+  const add = (n: string, v: string) => {
+    const k = known.get(n);
+    if (k === undefined || LISTS.has(k) || !takesValue(n)) return;
+    given.set(k, [...(given.get(k) ?? []), v]);
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const w = argv[i]!;
+    if (w === '--') break;
+    if (w.startsWith('--')) {
+      const eq = w.indexOf('=');
+      const n = w.slice(2, eq === -1 ? undefined : eq);
+      if (!takesValue(n)) continue;
+      if (eq !== -1) add(n, w.slice(eq + 1));
+      else add(n, argv[++i] ?? '');
+    } else if (/^-[^-\d]/.test(w)) {
+      // -qc, -j2, -o FILE: letters until one takes a value, which is the rest or the next word.
+      for (let j = 1; j < w.length; j++) {
+        const n = w[j]!;
+        if (!takesValue(n)) continue;
+        const rest = w.slice(j + 1).replace(/^=/, '');
+        add(n, rest !== '' ? rest : argv[++i] ?? '');
+        break;
+      }
+    }
+  }
+  for (const [k, values] of given) {
+    if (values.length < 2) continue;
+    throw new UsageError(`${flag(k)} given ${values.length} times (${values.map((v) => JSON.stringify(v)).join(', ')}): give it once`);
   }
 }
 
@@ -134,7 +153,7 @@ export function cleanMessage(msg: string, y: Argv | undefined, argv: string[]): 
     const words = list.filter((a) => !asOption(a));
     const parts: string[] = [];
     if (opts.length) {
-      const dashed = [...known.keys()].filter((k) => !/[A-Z]/.test(k));
+      const dashed = [...known.keys()].filter((k) => !/[a-z][A-Z]/.test(k));
       const hints = opts.map((a) => {
         const s = suggest(a, dashed.filter((k) => !o?.hiddenOptions.includes(known.get(k)!)));
         return s === undefined ? flag(a) : `${flag(a)} (did you mean ${flag(s)}?)`;

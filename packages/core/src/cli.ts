@@ -11,6 +11,16 @@ export { oneLine };
 
 export const VERSION = '0.1.0';
 
+/**
+ * Words yargs would not take as file names: `help` (as the last one, it shows the help) and `true`,
+ * `false` (after a flag, they are its value). They go through yargs as no argument can be (with a
+ * NUL before them), and come back as they were: a file of that name is a file. A flag is set with
+ * --X or --no-X (or --X=false).
+ */
+const HIDDEN = new Map(['help', 'true', 'false'].map((w) => ['\u0000' + w, w]));
+const hide = (w: string) => (HIDDEN.has('\u0000' + w) ? '\u0000' + w : w);
+const unhide = (v: unknown): unknown => (typeof v === 'string' && HIDDEN.has(v) ? HIDDEN.get(v) : Array.isArray(v) ? v.map(unhide) : v);
+
 /** -q: no notes on stderr (errors are still printed), as grep -q. */
 let quiet = false;
 /** --progress / --no-progress as given (undefined: neither). */
@@ -32,7 +42,8 @@ export function cliParser(tool: string, argv: string[]): Argv {
     }
     process.exit(0);
   }
-  const y: Argv = yargs(argv)
+  // File names yargs would take for something else go through it hidden (see HIDDEN).
+  const y: Argv = yargs(argv.map(hide))
     .scriptName(tool)
     .strictOptions()
     .help('help')
@@ -42,7 +53,8 @@ export function cliParser(tool: string, argv: string[]): Argv {
     .option('progress', { type: 'boolean', describe: 'a progress line on stderr (default: when stderr is a terminal and an input file takes more than a second or two; --no-progress: never)' })
     .middleware((a) => {
       // One rule for an option given twice: a list adds, a flag takes the last, anything else is a usage error.
-      checkRepeated(a, y);
+      for (const [k, v] of Object.entries(a)) a[k] = unhide(v);
+      checkRepeated(argv, y);
       quiet = Boolean(a.quiet);
       progressFlag = a.progress as boolean | undefined;
     })
@@ -53,8 +65,9 @@ export function cliParser(tool: string, argv: string[]): Argv {
     .parserConfiguration({ 'camel-case-expansion': true, 'duplicate-arguments-array': true, 'parse-positional-numbers': false })
     .fail((msg, err) => {
       // yargs' own errors (YError: "Not enough arguments following: o") are usage errors too, in one clean line.
-      if (err && err.name === 'YError') throw new UsageError(cleanMessage(err.message, y, argv));
-      throw err ?? new UsageError(cleanMessage(msg, y, argv));
+      const back = (m: string) => [...HIDDEN].reduce((t, [h, w]) => t.split(h).join(w), m);
+      if (err && err.name === 'YError') throw new UsageError(cleanMessage(back(err.message), y, argv));
+      throw err ?? new UsageError(cleanMessage(back(msg), y, argv));
     });
   return y;
 }
