@@ -748,7 +748,7 @@ describe('issue 27: options given twice, names that look like numbers, outputs, 
       expect([r.code, r.stderr], script).toEqual([1, `${script.split(' ')[0]}: t.nd: is also an input: refusing to write over it\n`]);
       expect(readFileSync(join(d27, 't.nd'), 'utf8')).toBe(`${W0}\n`);
     }
-    const img = await in27(`mmio-replay --dev 03:00.0 --region 2 --type write -o img ${ROOT}/examples/bcm43602/trace.log > /dev/null && cp img img.orig && mmio-extract firmware - -o img < img`);
+    const img = await in27(`mmio-replay -q --dev 03:00.0 --region 2 --type write -o img ${ROOT}/examples/bcm43602/trace.log > /dev/null && cp img img.orig && mmio-extract firmware - -o img < img`);
     expect([img.code, img.stderr]).toEqual([1, 'mmio-extract: img: is also an input: refusing to write over it\n']);
     expect(readFileSync(join(d27, 'img')).equals(readFileSync(join(d27, 'img.orig')))).toBe(true);
     // Standard input that is another file, or a pipe, is no reason to refuse.
