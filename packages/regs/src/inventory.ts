@@ -132,8 +132,8 @@ interface Group {
   name?: string;
   mr?: string;
   width: number;
-  /** By offset (or address): the register's index. */
-  regs: Map<string, number>;
+  /** By offset (or address): the register's index. The key is the offset's number (hexCode), or its text when it has none. */
+  regs: Map<number | string, number>;
   /** The key of the device whose accesses make poll runs. */
   runKey: string;
   /** The register's width in bits, and masks for the counter rule. */
@@ -175,6 +175,64 @@ class Column<T extends Float64Array | Uint32Array | Uint8Array> {
 }
 
 /**
+ * Hex text as a number when it is canonical (`0x` and lowercase digits, no leading zero: as the
+ * parsers write it) and exact (at most 13 digits, under 2^53); -1 for any other text.
+ */
+export function hexCode(s: string): number {
+  if (typeof s !== 'string') return -1;
+  const n = s.length;
+  if (n < 3 || n > 15 || s.charCodeAt(0) !== 48 || s.charCodeAt(1) !== 120) return -1;
+  if (n > 3 && s.charCodeAt(2) === 48) return -1;
+  let v = 0;
+  for (let k = 2; k < n; k++) {
+    const c = s.charCodeAt(k);
+    const d = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
+    if (d < 0) return -1;
+    v = v * 16 + d;
+  }
+  return v;
+}
+
+/**
+ * A column of hex texts (values, offsets) kept as numbers: 8 bytes a register instead of a
+ * string each. A text hexCode cannot make exact goes to a side table, as it was; NaN is none.
+ * The text comes back byte for byte: '0x' + the number in lowercase hex is the canonical text.
+ */
+class HexColumn {
+  private c = new Column(new Float64Array(0));
+  private side = new Map<number, string>();
+  grow(n: number): void {
+    this.c.grow(n);
+  }
+  has(i: number): boolean {
+    return !Number.isNaN(this.c.a[i]!);
+  }
+  get(i: number): string | undefined {
+    const v = this.c.a[i]!;
+    if (v >= 0) return '0x' + v.toString(16);
+    return v === -1 ? this.side.get(i) : undefined;
+  }
+  /** The number itself (canonical texts only), -1 when in the side table, NaN when none. */
+  code(i: number): number {
+    return this.c.a[i]!;
+  }
+  set(i: number, text: string, code: number): void {
+    if (this.c.a[i] === -1) this.side.delete(i);
+    this.c.a[i] = code;
+    if (code < 0) this.side.set(i, text);
+  }
+  /** The text is the one kept (code is hexCode(text)). */
+  same(i: number, text: string, code: number): boolean {
+    const v = this.c.a[i]!;
+    return code >= 0 ? v === code : v === -1 && this.side.get(i) === text;
+  }
+  big(i: number): bigint {
+    const v = this.c.a[i]!;
+    return v >= 0 ? BigInt(v) : BigInt(this.side.get(i)!);
+  }
+}
+
+/**
  * Build the inventory of a trace, event by event. The state of every register is kept in
  * columns (typed arrays and arrays of strings, one slot per register), not in an object per
  * register: about 250 bytes each, so millions of registers fit (MAX_REGISTERS).
@@ -183,8 +241,8 @@ export class Inventory {
   private groups = new Map<string, Group>();
   private groupOf = new Column(new Uint32Array(0));
   private groupList: Group[] = [];
-  /** The register's offset (or address) text. */
-  private place: string[] = [];
+  /** The register's offset (or address). */
+  private place = new HexColumn();
   private readsC = new Column(new Float64Array(0));
   private writesC = new Column(new Float64Array(0));
   private firstLine = new Column(new Float64Array(0));
@@ -193,10 +251,8 @@ export class Inventory {
   private lastT = new Column(new Float64Array(0));
   private flags = new Column(new Uint8Array(0));
   private increases = new Column(new Uint8Array(0));
-  private lastRead: (string | undefined)[] = [];
-  private lastWritten: (string | undefined)[] = [];
-  private firstRead: (string | undefined)[] = [];
-  private firstWritten: (string | undefined)[] = [];
+  private lastRead = new HexColumn();
+  private lastWritten = new HexColumn();
   private moreRead = new Map<number, MoreValues>();
   private moreWritten = new Map<number, MoreValues>();
   /** Only when events name their file: the file of the first and last access. */
@@ -248,21 +304,19 @@ export class Inventory {
       this.groups.set(gkey, g);
       this.groupList.push(g);
     }
-    let i = g.regs.get(place);
+    const placeCode = hexCode(place);
+    const key = placeCode >= 0 ? placeCode : place;
+    let i = g.regs.get(key);
     if (i === undefined) {
       i = this.size;
       if (i >= this.maxRegisters) throw new InputError(`more than ${this.maxRegisters.toLocaleString('en-US')} registers, the most an inventory holds; choose fewer with the selectors (--dev, --region, --offset, --name)`, typeof ev.file === 'string' ? ev.file : undefined, typeof ev.line === 'number' ? ev.line : undefined);
       this.size++;
-      g.regs.set(place, i);
-      for (const c of [this.groupOf, this.readsC, this.writesC, this.firstLine, this.firstT, this.lastLine, this.lastT, this.flags, this.increases]) c.grow(i + 1);
+      g.regs.set(key, i);
+      for (const c of [this.groupOf, this.readsC, this.writesC, this.firstLine, this.firstT, this.lastLine, this.lastT, this.flags, this.increases, this.place, this.lastRead, this.lastWritten]) c.grow(i + 1);
       this.groupOf.a[i] = g.idx;
       this.readsC.a[i] = 0;
       this.writesC.a[i] = 0;
-      this.place.push(place);
-      this.lastRead.push(undefined);
-      this.lastWritten.push(undefined);
-      this.firstRead.push(undefined);
-      this.firstWritten.push(undefined);
+      this.place.set(i, place, placeCode);
       if (!byOffset && ev.dev !== g.dev) this.devOf.set(i, ev.dev as string);
     }
     const line = typeof ev.line === 'number' ? ev.line : NaN;
@@ -296,39 +350,40 @@ export class Inventory {
     if (typeof ev.reg === 'string') (this.regName ??= [])[i] = ev.reg;
     if (ev.fields !== undefined) (this.fieldsOf ??= [])[i] = ev.fields as Record<string, unknown>;
     let f = this.flags.a[i]!;
+    const code = hexCode(value);
     if (ev.type === 'write') {
       this.writesC.a[i] = this.writesC.a[i]! + repeat;
-      addValue(this.firstWritten, this.moreWritten, i, value);
-      this.lastWritten[i] = value;
+      addValue(this.lastWritten, this.moreWritten, i, value, code);
+      this.lastWritten.set(i, value, code);
       this.flags.a[i] = f | WRITE_SINCE_READ;
       return;
     }
     this.readsC.a[i] = this.readsC.a[i]! + repeat;
-    addValue(this.firstRead, this.moreRead, i, value);
-    const lastWritten = this.lastWritten[i];
-    const lastRead = this.lastRead[i];
+    addValue(this.lastRead, this.moreRead, i, value, code);
+    const lastWritten = this.lastWritten.has(i);
+    const lastRead = this.lastRead.has(i);
     const sinceWrite = (f & WRITE_SINCE_READ) !== 0;
-    if (lastWritten !== undefined) {
+    if (lastWritten) {
       f |= READ_AFTER_WRITE;
-      if (value !== lastWritten) {
+      if (!this.lastWritten.same(i, value, code)) {
         f |= LATCH_BROKEN;
         if (sinceWrite) f |= VOLATILE;
       }
     }
-    if (!sinceWrite && lastRead !== undefined && value !== lastRead) f |= VOLATILE;
-    if (lastRead !== undefined) {
-      const n = BigInt(value);
+    if (!sinceWrite && lastRead && !this.lastRead.same(i, value, code)) f |= VOLATILE;
+    if (lastRead) {
+      const n = code >= 0 ? BigInt(code) : BigInt(value);
       if (!sinceWrite) {
         // counter: steps between reads with no write between, modulo the register's width
-        const step = (n - BigInt(lastRead)) & g.mask;
+        const step = (n - this.lastRead.big(i)) & g.mask;
         if (step !== 0n) {
           if (step >= g.half) f |= COUNTER_BROKEN;
           else if (this.increases.a[i]! < 2) this.increases.a[i] = this.increases.a[i]! + 1;
         }
-      } else if (lastWritten !== undefined) {
+      } else if (lastWritten) {
         // w1c: the read before the write(s), the last write, and this read
-        const w = BigInt(lastWritten);
-        const r0 = BigInt(lastRead);
+        const w = this.lastWritten.big(i);
+        const r0 = this.lastRead.big(i);
         const hit = w & r0;
         if (hit !== 0n) {
           if ((n & hit) === 0n && (n & ~w) === (r0 & ~w)) f |= W1C_YES;
@@ -336,7 +391,7 @@ export class Inventory {
         }
       }
     }
-    this.lastRead[i] = value;
+    this.lastRead.set(i, value, code);
     this.flags.a[i] = f & ~WRITE_SINCE_READ;
   }
 
@@ -364,8 +419,8 @@ export class Inventory {
     if (g.region !== undefined) w.region = g.region;
     if (g.name !== undefined) w.name = g.name;
     if (g.mr !== undefined) w.mr = g.mr;
-    if (g.byOffset) w.offset = this.place[i];
-    else w.addr = this.place[i];
+    if (g.byOffset) w.offset = this.place.get(i);
+    else w.addr = this.place.get(i);
     w.width = g.width;
     return w;
   }
@@ -377,7 +432,7 @@ export class Inventory {
 
   /** The offset or address of register i. */
   placeOf(i: number): string {
-    return this.place[i]!;
+    return this.place.get(i)!;
   }
 
   reads(i: number): number {
@@ -390,7 +445,7 @@ export class Inventory {
 
   /** Distinct values read and written. */
   distinct(i: number): [number, number] {
-    return [this.moreRead.get(i)?.distinct ?? (this.firstRead[i] === undefined ? 0 : 1), this.moreWritten.get(i)?.distinct ?? (this.firstWritten[i] === undefined ? 0 : 1)];
+    return [this.moreRead.get(i)?.distinct ?? (this.lastRead.has(i) ? 1 : 0), this.moreWritten.get(i)?.distinct ?? (this.lastWritten.has(i) ? 1 : 0)];
   }
 
   /** The facts the kind rules look at. */
@@ -419,10 +474,12 @@ export class Inventory {
     out.writes = this.writesC.a[i]!;
     out.first = placeOf(this.firstLine.a[i]!, this.firstT.a[i]!, this.firstFile?.[i]);
     out.last = placeOf(this.lastLine.a[i]!, this.lastT.a[i]!, this.lastFile?.[i]);
-    out.written = valuesInfo(this.firstWritten[i], this.moreWritten.get(i));
-    out.read = valuesInfo(this.firstRead[i], this.moreRead.get(i));
-    if (this.lastWritten[i] !== undefined) out.lastWritten = this.lastWritten[i];
-    if (this.lastRead[i] !== undefined) out.lastRead = this.lastRead[i];
+    const lastWritten = this.lastWritten.get(i);
+    const lastRead = this.lastRead.get(i);
+    out.written = valuesInfo(lastWritten, this.moreWritten.get(i));
+    out.read = valuesInfo(lastRead, this.moreRead.get(i));
+    if (lastWritten !== undefined) out.lastWritten = lastWritten;
+    if (lastRead !== undefined) out.lastRead = lastRead;
     const reg = this.regName?.[i];
     if (reg !== undefined) out.reg = reg;
     const fields = this.fieldsOf?.[i];
@@ -453,11 +510,15 @@ export class Inventory {
       const gtext = this.groupList.map((g) => prefixText(g.dev ?? g.name ?? g.mr, g.region));
       const gof = this.groupOf.a;
       const prefix = (i: number) => (this.devOf.has(i) ? prefixText(this.devOf.get(i), undefined) : gtext[gof[i]!]!);
-      const hex = (i: number) => this.place[i]!.slice(2).replace(/^0+/, '');
+      const hex = (i: number) => this.place.get(i)!.slice(2).replace(/^0+/, '');
       return Uint32Array.from([...idx].sort((a, b) => {
         const pa = prefix(a);
         const pb = prefix(b);
         if (pa !== pb) return pa < pb ? -1 : 1;
+        // Canonical offsets compare as numbers (the same order as their texts' digits, length first).
+        const ca = this.place.code(a);
+        const cb = this.place.code(b);
+        if (ca >= 0 && cb >= 0 && ca !== cb) return ca - cb;
         const ha = hex(a);
         const hb = hex(b);
         if (ha.length !== hb.length) return ha.length - hb.length;
@@ -479,15 +540,19 @@ export class Inventory {
   }
 }
 
-function addValue(first: (string | undefined)[], more: Map<number, MoreValues>, i: number, value: string): void {
-  const v0 = first[i];
-  if (v0 === undefined) {
-    first[i] = value;
-    return;
-  }
-  if (value === v0) return;
+/**
+ * Count a value among a register's distinct ones, before `last` (its last value read, or written)
+ * takes it. The first value needs no column of its own: until a second distinct value comes, every
+ * value was the first, so the last one is it; from then on it is the first of `listed`.
+ */
+function addValue(last: HexColumn, more: Map<number, MoreValues>, i: number, value: string, code: number): void {
+  if (!last.has(i)) return;
   let m = more.get(i);
-  if (!m) more.set(i, (m = { set: new Set([v0]), distinct: 1, listed: [v0] }));
+  if (!m) {
+    if (last.same(i, value, code)) return;
+    const v0 = last.get(i)!;
+    more.set(i, (m = { set: new Set([v0]), distinct: 1, listed: [v0] }));
+  }
   if (!m.set || m.set.has(value)) return;
   m.distinct++;
   if (m.listed.length < LISTED) m.listed.push(value);
@@ -495,6 +560,7 @@ function addValue(first: (string | undefined)[], more: Map<number, MoreValues>, 
   else m.set.add(value);
 }
 
+/** A register's values read (or written): `last` is the value last read (written), the first when there is no `more`. */
 function valuesInfo(first: string | undefined, more: MoreValues | undefined): ValuesInfo {
   if (more) return more.set ? { distinct: more.distinct, values: more.listed } : { distinct: more.distinct, capped: true, values: more.listed };
   return first === undefined ? { distinct: 0, values: [] } : { distinct: 1, values: [first] };
