@@ -78,8 +78,8 @@ export const MAX_DISTINCT = 4096;
 /** Values listed per register and direction. */
 export const LISTED = 8;
 /**
- * Registers an inventory holds at most. Each costs about 250 bytes (see `npm run bench`): the cap
- * keeps a tool under about 1.5 GB, and past it the tool says so instead of running out of heap.
+ * Registers an inventory holds at most. Each costs about 320 bytes at peak, 110 kept (see `npm run bench`):
+ * the cap keeps a tool under about 1.5 GB, and past it the tool says so instead of running out of heap.
  */
 export const MAX_REGISTERS = 1 << 22;
 
@@ -235,7 +235,7 @@ class HexColumn {
 /**
  * Build the inventory of a trace, event by event. The state of every register is kept in
  * columns (typed arrays and arrays of strings, one slot per register), not in an object per
- * register: about 250 bytes each, so millions of registers fit (MAX_REGISTERS).
+ * register: about 110 bytes each kept, 320 at peak, so millions of registers fit (MAX_REGISTERS).
  */
 export class Inventory {
   private groups = new Map<string, Group>();
