@@ -118,3 +118,31 @@ describe('mmio-regs on the real e1000 traces', () => {
     expect([bad.code, bad.stderr]).toEqual([2, 'mmio-regs: --sort "nope": expected one of first, accesses, reads, writes, offset, distinct (see mmio-regs --help)\n']);
   });
 });
+
+describe('offsets and values kept as numbers (issue 27.14)', () => {
+  it('every text comes back byte for byte: canonical hex as a number, padded, upper-case and 64-bit texts from the side table', () => {
+    const inv = new Inventory();
+    const ev = (type: string, offset: string, value: string, line: number) => ({ type, dev: 'd', region: 0, offset, width: 8, value, line });
+    const evs = [
+      ev('write', '0x4', '0x0001', 1),
+      ev('read', '0x4', '0x1', 2), // a different text of the same number: not the value written
+      ev('read', '0x04', '0xFFFFFFFFFFFFFFFF', 3), // another register (its offset is another text)
+      ev('read', '0x04', '0xffffffffffffffff', 4),
+      ev('write', '0x20000000000000', '0x20000000000000', 5), // 2^53: past what a number holds exactly
+      ev('read', '0x20000000000000', '0x20000000000000', 6),
+      ev('read', '0x0', '0x0', 7),
+      ev('read', '0x0', '0x0', 8),
+    ];
+    for (const e of evs) inv.add(e);
+    inv.end();
+    const recs = inv.records();
+    expect(recs.map((r) => [r.offset, r.written, r.read, r.lastWritten, r.lastRead, r.kind])).toEqual([
+      ['0x4', { distinct: 1, values: ['0x0001'] }, { distinct: 1, values: ['0x1'] }, '0x0001', '0x1', ['volatile']],
+      ['0x04', { distinct: 0, values: [] }, { distinct: 2, values: ['0xFFFFFFFFFFFFFFFF', '0xffffffffffffffff'] }, undefined, '0xffffffffffffffff', ['read-only', 'volatile']],
+      ['0x20000000000000', { distinct: 1, values: ['0x20000000000000'] }, { distinct: 1, values: ['0x20000000000000'] }, '0x20000000000000', '0x20000000000000', ['latch']],
+      ['0x0', { distinct: 0, values: [] }, { distinct: 1, values: ['0x0'] }, undefined, '0x0', ['constant']],
+    ]);
+    // By place: the offsets as numbers, texts of one number in order of first access.
+    expect([...inv.order('offset')].map((i) => inv.placeOf(i))).toEqual(['0x0', '0x4', '0x04', '0x20000000000000']);
+  });
+});
