@@ -347,7 +347,7 @@ if (WRITE) {
     md.push('', 'Bytes per register (issue 27.14; each register written and read once, with `t` and `line`; one run each; the target is at most 300):', '', '| tool | 1M registers: wall s, peak RSS MB | 2M registers: wall s, peak RSS MB | bytes per register (1M, over start-up) | bytes per register (2M less 1M) |', '|---|---|---|---:|---:|');
     md.push(`| mmio-regs | ${regsMem.regs1.wall.toFixed(2)}, ${fmtRss(regsMem.regs1.rss)} | ${regsMem.regs2.wall.toFixed(2)}, ${fmtRss(regsMem.regs2.rss)} | ${regsMem.regs?.toFixed(0)} | ${regsMem.regsMarginal?.toFixed(0)} |`);
     md.push(`| mmio-report | ${regsMem.rep1.wall.toFixed(2)}, ${fmtRss(regsMem.rep1.rss)} | ${regsMem.rep2.wall.toFixed(2)}, ${fmtRss(regsMem.rep2.rss)} | ${regsMem.report?.toFixed(0)} | ${regsMem.reportMarginal?.toFixed(0)} |`);
-    md.push('', `The inventory of 1M registers keeps ${regsMem.kept.toFixed(0)} bytes each after a full garbage collection (offsets and values as numbers; the rest of the peak is the collector's slack).`);
+    md.push('', `The inventory of 1M registers keeps ${regsMem.kept.toFixed(0)} bytes each after a full garbage collection (offsets and values as numbers, line numbers and counts in 32 bits; the rest of the peak is the collector's slack).`);
   }
   if (nvramMem) md.push('', `\`mmio-extract nvram\` on 64 MB of \`a=b\\0\` (16,777,216 entries, one run): ${nvramMem.text.wall.toFixed(2)} s, peak RSS ${fmtRss(nvramMem.text.rss)} MB; \`--json\` ${nvramMem.json.wall.toFixed(2)} s, ${fmtRss(nvramMem.json.rss)} MB; start-up alone ${fmtRss(nvramMem.idle.rss)} MB. Above start-up that is ${nvramMem.overText?.toFixed(2)}× and ${nvramMem.overJson?.toFixed(2)}× the image (the target: at most 2×; it was 40×).`);
   if (envy) {

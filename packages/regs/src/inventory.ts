@@ -174,6 +174,43 @@ class Column<T extends Float64Array | Uint32Array | Uint8Array> {
   }
 }
 
+/** None, in an IntColumn still 4 bytes a slot. */
+const NONE32 = 0xffffffff;
+
+/**
+ * A column of counts or line numbers: 4 bytes a register while every value is a whole number under
+ * 2^32 - 1 (NONE32 stands for none, NaN); 8 bytes, as any number, from the first value that is not.
+ */
+class IntColumn {
+  a: Uint32Array | Float64Array = new Uint32Array(0);
+  grow(n: number): void {
+    if (n <= this.a.length) return;
+    const next = this.a instanceof Uint32Array ? new Uint32Array(Math.max(n, Math.ceil(this.a.length * 1.5), 1024)) : new Float64Array(Math.max(n, Math.ceil(this.a.length * 1.5), 1024));
+    next.set(this.a);
+    this.a = next;
+  }
+  get(i: number): number {
+    const v = this.a[i]!;
+    return v === NONE32 && this.a instanceof Uint32Array ? NaN : v;
+  }
+  set(i: number, v: number): void {
+    if (this.a instanceof Uint32Array) {
+      if (Number.isInteger(v) && v >= 0 && v < NONE32) {
+        this.a[i] = v;
+        return;
+      }
+      if (Number.isNaN(v)) {
+        this.a[i] = NONE32;
+        return;
+      }
+      const wide = new Float64Array(this.a.length);
+      for (let k = 0; k < wide.length; k++) wide[k] = this.a[k] === NONE32 ? NaN : this.a[k]!;
+      this.a = wide;
+    }
+    this.a[i] = v;
+  }
+}
+
 /**
  * Hex text as a number when it is canonical (`0x` and lowercase digits, no leading zero: as the
  * parsers write it) and exact (at most 13 digits, under 2^53); -1 for any other text.
@@ -235,7 +272,7 @@ class HexColumn {
 /**
  * Build the inventory of a trace, event by event. The state of every register is kept in
  * columns (typed arrays and arrays of strings, one slot per register), not in an object per
- * register: about 110 bytes each kept, 320 at peak, so millions of registers fit (MAX_REGISTERS).
+ * register: about 113 bytes each kept, 300 at peak, so millions of registers fit (MAX_REGISTERS).
  */
 export class Inventory {
   private groups = new Map<string, Group>();
@@ -243,11 +280,11 @@ export class Inventory {
   private groupList: Group[] = [];
   /** The register's offset (or address). */
   private place = new HexColumn();
-  private readsC = new Column(new Float64Array(0));
-  private writesC = new Column(new Float64Array(0));
-  private firstLine = new Column(new Float64Array(0));
+  private readsC = new IntColumn();
+  private writesC = new IntColumn();
+  private firstLine = new IntColumn();
   private firstT = new Column(new Float64Array(0));
-  private lastLine = new Column(new Float64Array(0));
+  private lastLine = new IntColumn();
   private lastT = new Column(new Float64Array(0));
   private flags = new Column(new Uint8Array(0));
   private increases = new Column(new Uint8Array(0));
@@ -314,8 +351,8 @@ export class Inventory {
       g.regs.set(key, i);
       for (const c of [this.groupOf, this.readsC, this.writesC, this.firstLine, this.firstT, this.lastLine, this.lastT, this.flags, this.increases, this.place, this.lastRead, this.lastWritten]) c.grow(i + 1);
       this.groupOf.a[i] = g.idx;
-      this.readsC.a[i] = 0;
-      this.writesC.a[i] = 0;
+      this.readsC.set(i, 0);
+      this.writesC.set(i, 0);
       this.place.set(i, place, placeCode);
       if (!byOffset && ev.dev !== g.dev) this.devOf.set(i, ev.dev as string);
     }
@@ -340,11 +377,11 @@ export class Inventory {
 
   private access(i: number, g: Group, ev: Ev, value: string, repeat: number, line: number, t: number, file: string | undefined): void {
     if (this.readsC.a[i]! + this.writesC.a[i]! === 0) {
-      this.firstLine.a[i] = line;
+      this.firstLine.set(i, line);
       this.firstT.a[i] = t;
       if (file !== undefined || this.firstFile) (this.firstFile ??= [])[i] = file;
     }
-    this.lastLine.a[i] = line;
+    this.lastLine.set(i, line);
     this.lastT.a[i] = t;
     if (file !== undefined || this.lastFile) (this.lastFile ??= [])[i] = file;
     if (typeof ev.reg === 'string') (this.regName ??= [])[i] = ev.reg;
@@ -352,13 +389,13 @@ export class Inventory {
     let f = this.flags.a[i]!;
     const code = hexCode(value);
     if (ev.type === 'write') {
-      this.writesC.a[i] = this.writesC.a[i]! + repeat;
+      this.writesC.set(i, this.writesC.a[i]! + repeat);
       addValue(this.lastWritten, this.moreWritten, i, value, code);
       this.lastWritten.set(i, value, code);
       this.flags.a[i] = f | WRITE_SINCE_READ;
       return;
     }
-    this.readsC.a[i] = this.readsC.a[i]! + repeat;
+    this.readsC.set(i, this.readsC.a[i]! + repeat);
     addValue(this.lastRead, this.moreRead, i, value, code);
     const lastWritten = this.lastWritten.has(i);
     const lastRead = this.lastRead.has(i);
@@ -472,8 +509,8 @@ export class Inventory {
     const out = { type: 'reg', ...this.where(i) } as RegRecord;
     out.reads = this.readsC.a[i]!;
     out.writes = this.writesC.a[i]!;
-    out.first = placeOf(this.firstLine.a[i]!, this.firstT.a[i]!, this.firstFile?.[i]);
-    out.last = placeOf(this.lastLine.a[i]!, this.lastT.a[i]!, this.lastFile?.[i]);
+    out.first = placeOf(this.firstLine.get(i), this.firstT.a[i]!, this.firstFile?.[i]);
+    out.last = placeOf(this.lastLine.get(i), this.lastT.a[i]!, this.lastFile?.[i]);
     const lastWritten = this.lastWritten.get(i);
     const lastRead = this.lastRead.get(i);
     out.written = valuesInfo(lastWritten, this.moreWritten.get(i));

@@ -145,4 +145,21 @@ describe('offsets and values kept as numbers (issue 27.14)', () => {
     // By place: the offsets as numbers, texts of one number in order of first access.
     expect([...inv.order('offset')].map((i) => inv.placeOf(i))).toEqual(['0x0', '0x4', '0x04', '0x20000000000000']);
   });
+
+  it('line numbers and counts are 4 bytes a register until one does not fit: then they come back exact as before', () => {
+    const inv = new Inventory();
+    const ev = (type: string, offset: string, extra: Record<string, unknown>) => ({ type, region: 0, offset, width: 4, value: '0x1', ...extra });
+    inv.add(ev('read', '0x0', { line: 7 }));
+    inv.add(ev('read', '0x4', {})); // no line
+    inv.add(ev('write', '0x8', { line: 2 ** 32 - 2, repeat: 2 ** 32 - 2 }));
+    inv.add(ev('write', '0x8', { line: 2 ** 32 + 5, repeat: 3 })); // the count and the line past 32 bits
+    inv.add(ev('read', '0xc', { line: 1.5, repeat: 0.5 }));
+    inv.end();
+    expect(inv.records().map((r) => [r.offset, r.reads, r.writes, r.first, r.last])).toEqual([
+      ['0x0', 1, 0, { line: 7 }, { line: 7 }],
+      ['0x4', 1, 0, {}, {}],
+      ['0x8', 0, 2 ** 32 + 1, { line: 2 ** 32 - 2 }, { line: 2 ** 32 + 5 }],
+      ['0xc', 0.5, 0, { line: 1.5 }, { line: 1.5 }],
+    ]);
+  });
 });
