@@ -45,7 +45,17 @@ export function installCleanup(): void {
   for (const sig of SIGNALS) {
     const n = constants.signals[sig];
     const h = () => {
+      const had = paths.size > 0;
+      const kept = [...paths];
       removeLeftovers();
+      if (had) {
+        // An open(…, O_CREAT) of a temporary that the thread pool had already started can land
+        // after the removal and make the file again. Wait 30 ms without running any JavaScript
+        // (so nothing new starts and nothing is renamed into place), then remove again.
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 30);
+        for (const p of kept) paths.add(p);
+        removeLeftovers();
+      }
       process.exit(128 + n);
     };
     handlers.set(sig, h);
