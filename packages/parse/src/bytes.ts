@@ -220,17 +220,25 @@ function textTo(buf: Buffer, p: number, end: number, stop: number): number {
   return -1;
 }
 
+/** `write` or `read` at p: sets access.write and gives the index after the word, or -1. */
+function verbAt(buf: Buffer, p: number): number {
+  if (buf[p] === 119 && buf[p + 1] === 114 && buf[p + 2] === 105 && buf[p + 3] === 116 && buf[p + 4] === 101) {
+    access.write = true;
+    return p + 5;
+  }
+  if (buf[p] === 114 && buf[p + 1] === 101 && buf[p + 2] === 97 && buf[p + 3] === 100) {
+    access.write = false;
+    return p + 4;
+  }
+  return -1;
+}
+
 /** `write  (` or `read  (` after `vfio_region_`, then the arguments; the index of the `\n`, or -1. */
 function vfioArgs(buf: Buffer, p: number, end: number): number {
   const a = access;
   a.memory = false;
-  if (buf[p] === 119 && buf[p + 1] === 114 && buf[p + 2] === 105 && buf[p + 3] === 116 && buf[p + 4] === 101) {
-    a.write = true;
-    p += 5;
-  } else if (buf[p] === 114 && buf[p + 1] === 101 && buf[p + 2] === 97 && buf[p + 3] === 100) {
-    a.write = false;
-    p += 4;
-  } else return -1;
+  p = verbAt(buf, p);
+  if (p < 0) return -1;
   if (buf[p] !== 32 || buf[p + 1] !== 32 || buf[p + 2] !== 40) return -1;
   p += 3;
   // The device: up to the first `:region` (the general path's lazy `(.+?):region`).
@@ -285,13 +293,8 @@ function vfioArgs(buf: Buffer, p: number, end: number): number {
 function memArgs(buf: Buffer, p: number, end: number): number {
   const a = access;
   a.memory = true;
-  if (buf[p] === 119 && buf[p + 1] === 114 && buf[p + 2] === 105 && buf[p + 3] === 116 && buf[p + 4] === 101) {
-    a.write = true;
-    p += 5;
-  } else if (buf[p] === 114 && buf[p + 1] === 101 && buf[p + 2] === 97 && buf[p + 3] === 100) {
-    a.write = false;
-    p += 4;
-  } else return -1;
+  p = verbAt(buf, p);
+  if (p < 0) return -1;
   // ` cpu N mr 0x… addr 0x… value 0x… size W`
   if (buf[p] !== 32 || buf[p + 1] !== 99 || buf[p + 2] !== 112 || buf[p + 3] !== 117 || buf[p + 4] !== 32) return -1;
   p += 5;

@@ -87,17 +87,22 @@ export class SparseImage {
     return slot === undefined ? -1 : slot * CHUNK;
   }
 
+  /** Count a write of `width` bytes at `addr` (a number below 2^53) and widen the written span. */
+  private noteWrite(addr: number, width: number): void {
+    this.writes++;
+    if (this.firstB === undefined && this.firstN === undefined) this.firstN = addr;
+    const end = addr + width;
+    if (this.minN === undefined || addr < this.minN) this.minN = addr;
+    if (this.maxN === undefined || end > this.maxN) this.maxN = end;
+  }
+
   /**
    * Store the `width` bytes of a value given as canonical hex text (`0x…`,
    * digits above the width dropped) at `addr`, a number below 2^53: the hot
    * path of mmio-replay, with no BigInt and no allocation per write.
    */
   writeHex(addr: number, hex: string, width: number, bigEndian: boolean): void {
-    this.writes++;
-    if (this.firstB === undefined && this.firstN === undefined) this.firstN = addr;
-    const end = addr + width;
-    if (this.minN === undefined || addr < this.minN) this.minN = addr;
-    if (this.maxN === undefined || end > this.maxN) this.maxN = end;
+    this.noteWrite(addr, width);
     const cn = Math.floor(addr / CHUNK);
     const off = addr - cn * CHUNK;
     let digits = hex.length; // the digits not used yet are hex[2, digits)
@@ -121,11 +126,7 @@ export class SparseImage {
    * for values read as bytes (issue 25).
    */
   writeHexBytes(addr: number, buf: Uint8Array, s: number, e: number, width: number, bigEndian: boolean): void {
-    this.writes++;
-    if (this.firstB === undefined && this.firstN === undefined) this.firstN = addr;
-    const end = addr + width;
-    if (this.minN === undefined || addr < this.minN) this.minN = addr;
-    if (this.maxN === undefined || end > this.maxN) this.maxN = end;
+    this.noteWrite(addr, width);
     const cn = Math.floor(addr / CHUNK);
     const off = addr - cn * CHUNK;
     let digits = e; // the digits not used yet are buf[s, digits)
