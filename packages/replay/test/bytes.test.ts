@@ -34,7 +34,7 @@ function image(r: Replayer, o: ReplayOptions) {
     } catch (e) {
       summary = (e as Error).message;
     }
-    return { summary, pages: [...slot.image.pagesInOrder()].map((p) => [p.base, Buffer.from(p.data).toString('hex'), Buffer.from(p.set).toString('hex')]) };
+    return { summary, pages: Array.from(slot.image.pagesInOrder(), (p) => [p.base, Buffer.from(p.data).toString('hex'), Buffer.from(p.set).toString('hex')]) };
   });
 }
 
