@@ -5,7 +5,7 @@
  * or a string; the same view serves the QEMU lines of the trace byte path
  * (parse/src/bytes.ts). And the selectors pushed down to such a view
  * (`SelectionPushdown`): --type, --dev, --region, --name, with their verdicts
- * kept for the last device and name seen.
+ * kept for the last devices and names seen, from the first line.
  */
 import type { Selection } from './select.js';
 
@@ -283,10 +283,11 @@ class Verdicts {
 /**
  * The selectors of a Selection pushed down to accesses read as bytes, when
  * they are only --type, --dev, --region and --name (else `of` gives
- * undefined). Exact: `accepts` is false until the selection has selected an
- * event the general way (before that, what the input has is noted for the
- * word on a selector that matches nothing); after, `select` says what
- * `pass` would say of the access, and `selected` counts it as `pass` does.
+ * undefined). Exact from the first line: `take` says what `pass` would say of
+ * the access and counts it as `pass` does; until the selection has selected
+ * an event, the access goes to `pass` itself as the few fields it reads
+ * (so what the input has is noted for the word on a selector that matches
+ * nothing), after that its verdict comes from the bytes.
  */
 export class SelectionPushdown {
   /** Verdicts on the last few devices and names seen (traces interleave a few regions). */
@@ -302,9 +303,12 @@ export class SelectionPushdown {
     return new SelectionPushdown(sel);
   }
 
-  /** May accesses be selected here (the selection has selected one the general way)? */
-  get ready(): boolean {
-    return this.sel.selected > 0;
+  /** Is this access selected? Counted as Selection.pass counts it (and, until one is selected, noted as it notes it). */
+  take(a: AccessView, buf: Buffer): boolean {
+    if (this.sel.selected === 0) return this.sel.pass(accessFields(a, buf)) === 'select';
+    if (!this.select(a, buf)) return false;
+    this.sel.selected++;
+    return true;
   }
 
   /** Would the selection select this access? (No side effects but the verdicts kept.) */
@@ -329,9 +333,15 @@ export class SelectionPushdown {
     }
     return true;
   }
+}
 
-  /** Count a selected access, as Selection.pass does. */
-  selected(): void {
-    this.sel.selected++;
-  }
+/** The fields of an access that Selection.pass reads for the selectors pushed down (type, dev, region, name, mr, offset or addr). */
+function accessFields(a: AccessView, buf: Buffer): { type: string } & Record<string, unknown> {
+  const ev: { type: string } & Record<string, unknown> = { type: a.write ? 'write' : 'read' };
+  if (a.devS >= 0) ev.dev = latin1(a.devBuf, a.devS, a.devE);
+  if (a.region >= 0) ev.region = a.region;
+  if (a.nameS >= 0) ev.name = latin1(buf, a.nameS, a.nameE);
+  if (a.mrS >= 0) ev.mr = latin1(buf, a.mrS, a.mrE);
+  ev[a.isAddr ? 'addr' : 'offset'] = latin1(buf, a.atS, a.atE);
+  return ev;
 }

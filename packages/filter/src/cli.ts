@@ -40,12 +40,9 @@ export async function main(argv: string[]): Promise<number> {
   if (push !== undefined) {
     io.access = {
       beforeGeneral: flushRun,
-      accepts: () => push === null || push.ready,
+      accepts: () => true,
       apply: (buf, a) => {
-        if (push !== null) {
-          if (!push.select(a, buf)) return;
-          push.selected();
-        }
+        if (push !== null && !push.take(a, buf)) return;
         filter.selected++;
         if (args.count) return;
         // The line and its newline; joined to the run when it follows it.

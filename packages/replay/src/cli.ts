@@ -53,12 +53,9 @@ export async function main(argv: string[]): Promise<number> {
   if (push !== undefined) {
     io.access = {
       traces: true,
-      accepts: (_buf, a) => (push === null || push.ready) && replayer.takesBytes(a),
+      accepts: (_buf, a) => replayer.takesBytes(a),
       apply: (buf, a) => {
-        if (push !== null) {
-          if (!push.select(a, buf)) return;
-          push.selected();
-        }
+        if (push !== null && !push.take(a, buf)) return;
         replayer.feedBytes(buf, a);
       },
     };
