@@ -180,8 +180,9 @@ const NONE32 = 0xffffffff;
 /**
  * A column of counts or line numbers: 4 bytes a register while every value is a whole number under
  * 2^32 - 1 (NONE32 stands for none, NaN); 8 bytes, as any number, from the first value that is not.
+ * (mmio-report keeps its heatmap counts in it too.)
  */
-class IntColumn {
+export class IntColumn {
   a: Uint32Array | Float64Array = new Uint32Array(0);
   grow(n: number): void {
     if (n <= this.a.length) return;

@@ -6,7 +6,7 @@
  * (capped per register and in all). Nothing holds every event.
  */
 import { fieldsText } from '@mmio-tools/core';
-import { Inventory, classify } from '@mmio-tools/regs';
+import { Inventory, IntColumn, classify, hexCode } from '@mmio-tools/regs';
 
 type Ev = Record<string, unknown>;
 
@@ -91,20 +91,39 @@ export class ReportBuilder {
   private regionIndex = new Map<string, number>();
   private regionNames: string[] = [];
   /**
-   * Heatmap cells. Each register's latest bin is in columns (most registers have one cell);
-   * its earlier ones in a map: ((register * BINS + bin) * 2 + 1 for writes) → accesses.
+   * Heatmap cells. Each register's latest bin (-1: none yet) and its reads and writes there are in
+   * columns (most registers have one cell; counts in 32 bits while they fit, as mmio-regs keeps its
+   * counts); its earlier cells in a map: ((register * BINS + bin) * 2 + 1 for writes) → accesses.
    */
-  private curBin = new Int32Array(0);
-  private curR = new Float64Array(0);
-  private curW = new Float64Array(0);
+  private curBin = new Int16Array(0);
+  private curR = new IntColumn();
+  private curW = new IntColumn();
   private cells = new Map<number, number>();
   /** Registers so far. */
   private regs = 0;
   private binT: (number | null)[] = new Array<number | null>(BINS).fill(null);
-  /** Histories of the registers that have points; the others were cut (cutReg) or not accessed. */
-  private hist = new Map<number, Hist>();
-  /** Registers cut before their first point, one bit each. */
-  private cutRegs = new Uint8Array(0);
+  /**
+   * The histories, in columns rather than an object and an array per point (a million registers
+   * read once each have 200,000 points). Per register: 0 no history yet, -1 cut before its first
+   * point, k its history is slot k - 1. Per slot (in order of first point): the register, its first
+   * and last point, how many points, whether it was cut. Per point: the access index, the value
+   * (its hexCode, or -1 with the text in pointValue), 1 for a write, how many identical reads it
+   * folds, the next point of its history (-1: none), and the decoded text in pointText.
+   */
+  private slotOf = new Int32Array(0);
+  private slotReg = new Uint32Array(0);
+  private slotHead = new Int32Array(0);
+  private slotTail = new Int32Array(0);
+  private slotLen = new Int32Array(0);
+  private slotCut = new Uint8Array(0);
+  private slots = 0;
+  private px = new Float64Array(0);
+  private pv = new Float64Array(0);
+  private pw = new Uint8Array(0);
+  private pn = new Float64Array(0);
+  private pnext = new Int32Array(0);
+  private pointValue = new Map<number, unknown>();
+  private pointText = new Map<number, string>();
   private histPoints = 0;
   private histCut = 0;
   private timeline: TimelineItem[] = [];
@@ -143,34 +162,32 @@ export class ReportBuilder {
     const n = typeof ev.repeat === 'number' ? ev.repeat : 1;
     const w = ev.type === 'write' ? 1 : 0;
     const cur = this.curBin[s]!;
+    const curR = this.curR;
+    const curW = this.curW;
     if (cur !== bin) {
       // The register's latest cell goes to the map: bins only go forward.
       if (cur >= 0) {
         const key = (s * BINS + cur) * 2;
-        if (this.curR[s]) this.cells.set(key, this.curR[s]!);
-        if (this.curW[s]) this.cells.set(key + 1, this.curW[s]!);
+        if (curR.a[s]) this.cells.set(key, curR.a[s]!);
+        if (curW.a[s]) this.cells.set(key + 1, curW.a[s]!);
       }
       this.curBin[s] = bin;
-      this.curR[s] = 0;
-      this.curW[s] = 0;
+      curR.set(s, 0);
+      curW.set(s, 0);
     }
-    if (w) this.curW[s] = this.curW[s]! + n;
-    else this.curR[s] = this.curR[s]! + n;
+    if (w) curW.set(s, curW.a[s]! + n);
+    else curR.set(s, curR.a[s]! + n);
     this.history(s, ev, x, w, n);
   }
 
   /** Room for more registers in the columns. */
   private grow(): void {
     const n = Math.max(1024, Math.ceil(this.regionOf.length * 1.5));
-    const more = <T extends Uint32Array | Int32Array | Float64Array>(a: T, make: (n: number) => T): T => {
-      const b = make(n);
-      b.set(a);
-      return b;
-    };
-    this.regionOf = more(this.regionOf, (k) => new Uint32Array(k));
-    this.curBin = more(this.curBin, (k) => new Int32Array(k));
-    this.curR = more(this.curR, (k) => new Float64Array(k));
-    this.curW = more(this.curW, (k) => new Float64Array(k));
+    this.regionOf = more(this.regionOf, n);
+    this.curBin = more(this.curBin, n);
+    this.curR.grow(n);
+    this.curW.grow(n);
+    this.slotOf = more(this.slotOf, n);
   }
 
   /** Twice as wide bins: pairs of bins merge. */
@@ -184,8 +201,8 @@ export class ReportBuilder {
       const s = (cell - bin) / BINS;
       // An earlier cell that falls into the latest one's bin joins it.
       if (bin >> 1 === this.curBin[s]! >> 1) {
-        if (w) this.curW[s] = this.curW[s]! + c;
-        else this.curR[s] = this.curR[s]! + c;
+        if (w) this.curW.set(s, this.curW.a[s]! + c);
+        else this.curR.set(s, this.curR.a[s]! + c);
         continue;
       }
       const k = (cell - bin + (bin >> 1)) * 2 + w;
@@ -199,35 +216,79 @@ export class ReportBuilder {
   }
 
   private history(s: number, ev: Ev, x: number, w: 0 | 1, n: number): void {
-    let h = this.hist.get(s);
-    if (h?.cut || (!h && this.cutRegs[s >> 3]! & (1 << (s & 7)))) return;
-    const value = ev.value as string;
-    const last = h?.points[h.points.length - 1];
+    const k = this.slotOf[s]! - 1;
+    if (k === -2 || (k >= 0 && this.slotCut[k])) return;
+    const value = ev.value;
+    const code = hexCode(value as string);
     // Poll runs fold: a read of the value the last read had adds to its count.
-    if (last && !w && !last[2] && last[1] === value) {
-      last[3] += n;
-      return;
-    }
-    if ((h?.points.length ?? 0) >= HISTORY_PER_REG || this.histPoints >= HISTORY_TOTAL) {
-      // A register cut before its first point is listed, not given a history of its own.
-      if (h) h.cut = true;
-      else {
-        if (s >> 3 >= this.cutRegs.length) {
-          const next = new Uint8Array(Math.max(1024, this.cutRegs.length * 2, (s >> 3) + 1));
-          next.set(this.cutRegs);
-          this.cutRegs = next;
-        }
-        this.cutRegs[s >> 3] = this.cutRegs[s >> 3]! | (1 << (s & 7));
+    if (k >= 0) {
+      const last = this.slotTail[k]!;
+      if (!w && !this.pw[last] && (code >= 0 ? this.pv[last] === code : this.pv[last] === -1 && this.pointValue.get(last) === value)) {
+        this.pn[last] = this.pn[last]! + n;
+        return;
       }
+    }
+    if ((k >= 0 ? this.slotLen[k]! : 0) >= HISTORY_PER_REG || this.histPoints >= HISTORY_TOTAL) {
+      // A register cut before its first point is listed, not given a history of its own.
+      if (k >= 0) this.slotCut[k] = 1;
+      else this.slotOf[s] = -1;
       this.histCut++;
       return;
     }
-    if (!h) this.hist.set(s, (h = { points: [], cut: false }));
-    const p: Point = [x, value, w, n];
+    const p = this.histPoints++;
+    if (p >= this.px.length) {
+      const m = Math.min(HISTORY_TOTAL, Math.max(1024, this.px.length * 2));
+      this.px = more(this.px, m);
+      this.pv = more(this.pv, m);
+      this.pw = more(this.pw, m);
+      this.pn = more(this.pn, m);
+      this.pnext = more(this.pnext, m);
+    }
+    this.px[p] = x;
+    this.pv[p] = code >= 0 ? code : -1;
+    if (code < 0) this.pointValue.set(p, value);
+    this.pw[p] = w;
+    this.pn[p] = n;
+    this.pnext[p] = -1;
     const text = typeof ev.decoded === 'string' ? ev.decoded : ev.fields !== undefined ? fieldsText(ev.fields as Record<string, unknown>) : undefined;
-    if (text !== undefined) p.push(cutText(text));
-    h.points.push(p);
-    this.histPoints++;
+    if (text !== undefined) this.pointText.set(p, cutText(text));
+    if (k >= 0) {
+      this.pnext[this.slotTail[k]!] = p;
+      this.slotTail[k] = p;
+      this.slotLen[k] = this.slotLen[k]! + 1;
+      return;
+    }
+    const j = this.slots++;
+    if (j >= this.slotReg.length) {
+      const m = Math.max(1024, this.slotReg.length * 2);
+      this.slotReg = more(this.slotReg, m);
+      this.slotHead = more(this.slotHead, m);
+      this.slotTail = more(this.slotTail, m);
+      this.slotLen = more(this.slotLen, m);
+      this.slotCut = more(this.slotCut, m);
+    }
+    this.slotReg[j] = s;
+    this.slotHead[j] = p;
+    this.slotTail[j] = p;
+    this.slotLen[j] = 1;
+    this.slotOf[s] = j + 1;
+  }
+
+  /** The histories, one at a time: those with points in order of their first, then those cut before it. */
+  private *histories(): Generator<[number, Hist]> {
+    const { px, pv, pw, pn, pnext, pointValue, pointText, slotOf } = this;
+    for (let j = 0; j < this.slots; j++) {
+      const points: Point[] = [];
+      for (let p = this.slotHead[j]!; p >= 0; p = pnext[p]!) {
+        const v = pv[p]!;
+        const pt: Point = [px[p]!, (v >= 0 ? '0x' + v.toString(16) : pointValue.get(p)) as string, pw[p] as 0 | 1, pn[p]!];
+        const text = pointText.get(p);
+        if (text !== undefined) pt.push(text);
+        points.push(pt);
+      }
+      yield [this.slotReg[j]!, { points, cut: this.slotCut[j] === 1 }];
+    }
+    for (let s = 0; s < this.regs; s++) if (slotOf[s] === -1) yield [s, { points: [], cut: true }];
   }
 
   private context(ev: Ev, x: number): void {
@@ -248,8 +309,7 @@ export class ReportBuilder {
     const regionOf = this.regionOf;
     const names = this.regionNames;
     const cells = this.cells;
-    const hist = this.hist;
-    const cut = this.cutRegs;
+    const histories = () => this.histories();
     // The registers of each region, in one pass (not one pass per region: 40k regions of one register each).
     const members: number[][] = names.map(() => []);
     for (let s = 0; s < this.regs; s++) members[regionOf[s]!]!.push(s);
@@ -299,7 +359,7 @@ export class ReportBuilder {
           if (w) add(k, 0, cells.get(key)!);
           else add(k, cells.get(key)!, 0);
         }
-        for (const s of list) if (curBin[s]! >= 0) add(rowOf[s]! * BINS + curBin[s]!, curR[s]!, curW[s]!);
+        for (const s of list) if (curBin[s]! >= 0) add(rowOf[s]! * BINS + curBin[s]!, curR.a[s]!, curW.a[s]!);
         cellsOf[r] = [];
         yield { name: cutText(names[r]!), rows, cells: [...merged].map(([k, [rd, wr]]) => [Math.floor(k / BINS), k % BINS, rd, wr]) };
       }
@@ -313,12 +373,7 @@ export class ReportBuilder {
       bins: used,
       regions: { [Symbol.iterator]: regions },
       regs: { [Symbol.iterator]: regs },
-      histories: {
-        *[Symbol.iterator]() {
-          yield* hist.entries();
-          for (let s = 0; s < cut.length * 8; s++) if (cut[s >> 3]! & (1 << (s & 7))) yield [s, { points: [], cut: true }];
-        },
-      },
+      histories: { [Symbol.iterator]: histories },
       historyCut: this.histCut,
       timeline: this.timeline,
       timelineLeft: this.timelineLeft,
@@ -333,6 +388,13 @@ export class ReportBuilder {
     for (const [s, h] of st.histories) histories[s] = h;
     return { ...st, regions: [...st.regions], regs: [...st.regs], histories };
   }
+}
+
+/** A copy of a column with room for n. */
+function more<T extends Uint8Array | Int16Array | Int32Array | Uint32Array | Float64Array>(a: T, n: number): T {
+  const b = new (a.constructor as new (n: number) => T)(n);
+  b.set(a);
+  return b;
 }
 
 function placeNum(p: string): number {
