@@ -161,16 +161,36 @@ export const MAX_BYTE_LINE = 1 << 12;
  * then `sealIfFull`), and text lines (`line`) are encoded into the same
  * buffer, so that the order of the lines is kept. Written in blocks, with
  * backpressure, as LineWriter; handed over before an error is reported.
+ *
+ * A full buffer is handed to the stream as it is (not copied) and a new one
+ * takes its place; with `reuse`, buffers the stream is done with (its write
+ * callback) are used again. `view` is a DataView of `data`, for producers that
+ * write four bytes at a time (bytes.ts): they may write up to 3 bytes past the
+ * end of their line, which the next line overwrites.
  */
 export class ByteWriter extends LineWriter {
-  data: Buffer = Buffer.allocUnsafe(BYTES);
+  data: Buffer;
+  view: DataView;
   pos = 0;
   /** Bytes queued before `data` (lines longer than fit in it). */
   private queued: Uint8Array[] = [];
   private queuedBytes = 0;
+  /** Buffers of ours that the stream is done with (with `reuse`), and which buffers are ours. */
+  private readonly free: Buffer[] = [];
+  private readonly ours = new WeakSet<ArrayBufferLike>();
 
-  constructor(private readonly to: Writable) {
+  /**
+   * `reuse`: the stream is done with a chunk when it calls the write's callback
+   * (process.stdout, a file: true; a PassThrough, which passes the chunk on, not).
+   */
+  constructor(
+    private readonly to: Writable,
+    private readonly opts: { reuse?: boolean } = {},
+  ) {
     super(to);
+    this.data = Buffer.allocUnsafe(BYTES);
+    this.view = new DataView(this.data.buffer, this.data.byteOffset, BYTES);
+    if (opts.reuse) this.ours.add(this.data.buffer);
   }
 
   override line(text: string): void {
@@ -222,10 +242,31 @@ export class ByteWriter extends LineWriter {
 
   private seal(): void {
     if (this.pos === 0) return;
-    const b = Buffer.from(this.data.subarray(0, this.pos));
-    this.queued.push(b);
-    this.queuedBytes += b.length;
+    // A small piece is copied (the buffer stays); a large one is queued as it is, and a new buffer takes its place.
+    if (this.pos < BYTES >> 3) {
+      this.queued.push(Buffer.from(this.data.subarray(0, this.pos)));
+      this.queuedBytes += this.pos;
+      this.pos = 0;
+      return;
+    }
+    this.queued.push(this.data.subarray(0, this.pos));
+    this.queuedBytes += this.pos;
     this.pos = 0;
+    const next = this.free.pop();
+    if (next !== undefined) this.data = next;
+    else {
+      this.data = Buffer.allocUnsafe(BYTES);
+      if (this.opts.reuse) this.ours.add(this.data.buffer);
+    }
+    this.view = new DataView(this.data.buffer, this.data.byteOffset, BYTES);
+  }
+
+  /** Write a queued piece to the stream: true when it takes more now. */
+  private put(b: Uint8Array): boolean {
+    if (!this.opts.reuse || !this.ours.has(b.buffer)) return this.to.write(b);
+    return this.to.write(b, (err) => {
+      if (!err && this.free.length < 4) this.free.push(Buffer.from(b.buffer, 0, BYTES));
+    });
   }
 
   override drop(): void {
@@ -241,7 +282,7 @@ export class ByteWriter extends LineWriter {
   override handOver(): void {
     if (this.to.destroyed) return;
     this.seal();
-    for (const b of this.queued) this.to.write(b);
+    for (const b of this.queued) this.put(b);
     this.queued = [];
     this.queuedBytes = 0;
   }
@@ -252,6 +293,6 @@ export class ByteWriter extends LineWriter {
     const q = this.queued;
     this.queued = [];
     this.queuedBytes = 0;
-    for (const b of q) if (!this.to.write(b)) await waitDrain(this.to);
+    for (const b of q) if (!this.put(b)) await waitDrain(this.to);
   }
 }
