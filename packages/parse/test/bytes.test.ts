@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { ByteWriter, InputError, stringifyEvent } from '@mmio-tools/core';
 import { parseTrace, type ParseOptions } from '../src/parse.js';
 import { access, scanQemuAccess } from '../src/bytes.js';
@@ -154,5 +154,42 @@ describe('the byte path of QEMU trace text', () => {
       const buf = Buffer.from(l + '\n');
       expect(scanQemuAccess(buf, 0, buf.length), l).toBe(buf.length - 1);
     }
+  });
+
+  it('gives the same bytes on an output of many buffers, handed over as they are or reused after the write (ByteWriter reuse)', async () => {
+    // 60,000 lines (line numbers carry from 9 to 10 digits' worth of places many times), other lines among them
+    // (the line numbers the byte path writes then jump), about 9 MB of NDJSON: ByteWriter's 1 MiB buffer fills 8 times.
+    const rows: string[] = [];
+    for (let i = 0; i < 60_000; i++) {
+      if (i % 997 === 0) rows.push('493@1581830830.000013:vfio_pci_read_config  (0000:03:00.0, @0x0, len=0x4) 0x43ba14e4');
+      if (i % 3 === 0) rows.push(`${490 + (i % 7)}@1581830830.${String(i % 1e6).padStart(6, '0')}:vfio_region_write  (0000:0${3 + (i % 2)}:00.0:region2+0x${(0x180000 + 4 * i).toString(16)}, 0x${(i * 2654435761 >>> 0).toString(16)}, 4)`);
+      else if (i % 3 === 1) rows.push(`vfio_region_read  (03:00.0:region0+0x${(i % 4096).toString(16)}, 2) = 0x${(i % 65536).toString(16)}`);
+      else rows.push(`3110@1795265665.${i % 10}:memory_region_ops_write cpu 0 mr 0x55bba9834730 addr 0x${(0xcf8 + i).toString(16)} value 0x${i.toString(16)} size 4${i % 4 ? " name 'pci-conf-idx'" : ''}`);
+    }
+    const data = Buffer.from(rows.join('\n') + '\n');
+    const opts: ParseOptions = { format: 'auto', all: false, strict: false, lenient: false };
+    const want = (await general(data, opts, 1 << 20)).out;
+    expect(want.length).toBeGreaterThan(8 << 20);
+    // Handed over as they are, to a stream that keeps the chunks.
+    const kept = await bytePath(data, opts, 65_537);
+    expect(kept.out).toBe(want);
+    // Reused once the stream calls back: a stream that copies a chunk and calls back later, and
+    // asks for no pause (the chunks given it wait in its queue meanwhile).
+    const got: Buffer[] = [];
+    let writes = 0;
+    const copying = new Writable({
+      highWaterMark: 1 << 30,
+      write(chunk: Buffer, _enc, cb) {
+        writes++;
+        got.push(Buffer.from(chunk));
+        setImmediate(cb);
+      },
+    });
+    const w = new ByteWriter(copying, { reuse: true });
+    await parseTrace(chunksOf(data, 1 << 20), 'trace.log', opts, { event: (e) => w.line(stringifyEvent(e)), text: (l) => w.line(l), bytes: w, warn: () => {}, afterChunk: () => w.flushIfFull() });
+    await w.flush();
+    await new Promise((r) => copying.end(r));
+    expect(writes).toBeGreaterThan(8);
+    expect(Buffer.concat(got).toString()).toBe(want);
   });
 });
