@@ -52,6 +52,15 @@ export interface AccessConsumer {
   beforeGeneral?(): void;
   /** Also take a trace's QEMU access lines (the view's line is then the trace's, not NDJSON); default: our NDJSON only. */
   traces?: boolean;
+  /**
+   * Runs of lines (see AccessRuns): may the consumer take them now? The class
+   * of an access's head (`runClass`, the same for every access with that
+   * head, -1: none); `applyRun` takes the `lines` lines of buf[s, e) (e: after
+   * the last `\n`), each of them an access of class `cls`.
+   */
+  runs?(): boolean;
+  runClass?(buf: Buffer, a: AccessView): number;
+  applyRun?(buf: Buffer, cls: number, s: number, e: number, lines: number): void;
 }
 
 const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
@@ -240,6 +249,129 @@ export function scanNdjsonAccess(buf: Buffer, s: number, end: number, a: AccessV
   return p + 1;
 }
 
+/*
+ * Runs of access lines (issue 25): consecutive lines with one head (type,
+ * src, dev, region, name: the bytes up to the `0x` of the offset or address)
+ * in the plain shape, matched by one regular expression made for that head
+ * (V8 compiles it to machine code: about 1 ns a byte, where a loop in
+ * JavaScript over each byte costs several). It accepts a subset of what
+ * scanNdjsonAccess accepts (no "file", offsets and addresses of at most 15
+ * digits, a time's fraction of at most 30 digits), field for field the same
+ * forms, so that a run's lines are each what scanNdjsonAccess reads with the
+ * head of the run's first; everything else goes a line at a time as before.
+ */
+const STR = '[ !#-\\[\\]-~]*';
+const UINT = '(?:0|[1-9][0-9]{0,14})';
+const INT = '(?:0|-?[1-9][0-9]{0,14})';
+const HEX16 = '0x(?:0|[1-9a-f][0-9a-f]{0,15})';
+/** The head of an access line in the plain shape, up to the `0x` of its offset or address. */
+const HEAD = new RegExp(`\\{"type":"(?:write|read)",(?:"src":"${STR}",)?(?:"dev":"${STR}",)?(?:"region":${UINT},)?(?:"name":"${STR}",)?"(?:offset|addr)":"0x`, 'y');
+/** A width and a value that fits it. */
+const widthValue = (w: number) => `${w},"value":"0x(?:0|[1-9a-f][0-9a-f]{0,${2 * w - 1}})`;
+/** The rest of the line after the head, its `\n` included. */
+const TAIL =
+  `(?:0|[1-9a-f][0-9a-f]{0,14})","width":(?:${[1, 2, 4, 8].map(widthValue).join('|')})"` +
+  `(?:,"cpu":${INT})?(?:,"mr":"${HEX16}")?(?:,"t":${UINT}(?:\\.[0-9]{1,30})?)?(?:,"tid":${INT})?(?:,"line":${UINT})?\\}\\n`;
+const escapeRe = (t: string) => t.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+
+/** An expression matching exactly the strings given (none empty), their common starts factored out (a trie). */
+function trie(words: string[]): string {
+  const first = new Map<string, string[]>();
+  let ends = false;
+  for (const w of words) {
+    if (w.length === 0) ends = true;
+    else {
+      const k = w[0]!;
+      const l = first.get(k);
+      if (l) l.push(w.slice(1));
+      else first.set(k, [w.slice(1)]);
+    }
+  }
+  const alts = [...first].map(([k, rest]) => escapeRe(k) + trie(rest));
+  if (alts.length === 0) return '';
+  const body = alts.length === 1 ? alts[0]! : `(?:${alts.join('|')})`;
+  return ends ? `(?:${body})?` : body;
+}
+
+/**
+ * Finds runs of access lines whose heads are of one class, in a chunk given
+ * as latin1 text (see above). A head's class is the consumer's (`classify`,
+ * from the view of the head's first line): a number >= 0, the same for every
+ * line with that head (selected or not, the image it goes to), or -1: its
+ * lines are never taken in runs.
+ */
+export class AccessRuns {
+  /** The class of each head seen (up to 256, then started again). */
+  private heads = new Map<string, number>();
+  /** Each class's heads and the expression of a run of its lines. */
+  private classes: { heads: string[]; re: RegExp | undefined }[] = [];
+  /** The class of the last run found, and its lines. */
+  cls = -1;
+  lines = 0;
+
+  constructor(private readonly classify: (buf: Buffer, a: AccessView) => number) {}
+
+  /**
+   * A run of access lines of one class at text[s…] (text: buf's bytes as
+   * latin1): the index after its last `\n` (`cls` and `lines` set), or -1
+   * when the line at s does not start one. `a` is used to read a new head's
+   * first line.
+   */
+  match(text: string, buf: Buffer, s: number, end: number, a: AccessView): number {
+    for (let round = 0; round < 2; round++) {
+      const cs = this.classes;
+      // The class of the last run first: runs of one class are the rule.
+      const last = this.cls;
+      if (last >= 0 && last < cs.length) {
+        const e = this.run(last, text, s);
+        if (e >= 0) return e;
+      }
+      for (let c = 0; c < cs.length; c++) {
+        if (c === last) continue;
+        const e = this.run(c, text, s);
+        if (e >= 0) return e;
+      }
+      if (round > 0) return -1;
+      // A head not seen yet: its class, from its first line.
+      HEAD.lastIndex = s;
+      if (!HEAD.test(text)) return -1;
+      const head = text.slice(s, HEAD.lastIndex);
+      if (this.heads.has(head) || scanNdjsonAccess(buf, s, end, a) < 0) return -1;
+      const c = this.classify(buf, a);
+      if (this.heads.size >= 256) {
+        this.heads.clear();
+        this.classes = [];
+      }
+      this.heads.set(head, c);
+      if (c < 0) return -1;
+      while (this.classes.length <= c) this.classes.push({ heads: [], re: undefined });
+      const k = this.classes[c]!;
+      k.heads.push(head);
+      // At most 256 lines a match: the expression's backtracking stack grows with the lines of one match.
+      k.re = new RegExp(`(?:${trie(k.heads)}${TAIL}){1,256}`, 'y');
+    }
+    return -1;
+  }
+
+  /** A run of class c's lines at text[s…]: the index after it, or -1. */
+  private run(c: number, text: string, s: number): number {
+    const re = this.classes[c]!.re;
+    if (re === undefined) return -1;
+    let e = s;
+    for (;;) {
+      re.lastIndex = e;
+      if (!re.test(text)) break;
+      e = re.lastIndex;
+    }
+    if (e === s) return -1;
+    let n = 0;
+    for (let p = s; p < e; p = text.indexOf('\n', p) + 1) n++;
+    this.cls = c;
+    this.lines = n;
+    return e;
+  }
+}
+
 /** Do buf[s, e) and `b` hold the same bytes? */
 function same(buf: Uint8Array, s: number, e: number, b: Uint8Array): boolean {
   const n = e - s;
@@ -309,6 +441,16 @@ export class SelectionPushdown {
     if (!this.select(a, buf)) return false;
     this.sel.selected++;
     return true;
+  }
+
+  /** May runs of lines be taken (see takeRun)? Once the selection has selected an event. */
+  get runs(): boolean {
+    return this.sel.selected > 0;
+  }
+
+  /** Count `lines` accesses selected (by `select`, once `runs`) as Selection.pass counts them. */
+  selectedRun(lines: number): void {
+    this.sel.selected += lines;
   }
 
   /** Would the selection select this access? (No side effects but the verdicts kept.) */

@@ -23,6 +23,12 @@ import { LineSplitter } from './lines.js';
 export type FastLine = (buf: Buffer, start: number, end: number, lineNo: number) => number;
 
 /**
+ * A FastLine that takes a run of lines at once (the `\n` it gives is the
+ * last one's) says here how many: byteLines counts them, then sets it back to 1.
+ */
+export const taken = { lines: 1 };
+
+/**
  * Call `fast` on every line of a chunked stream, the lines it declines going
  * to `general` (a LineSplitter whose line handler is the tool's usual one).
  * `afterChunk` runs after each chunk (for backpressure). Returns the number of
@@ -66,7 +72,8 @@ export function byteLines(buf: Buffer, s: number, len: number, fast: FastLine, g
   while (s < len) {
     const e = fast(buf, s, len, general.n + 1);
     if (e >= 0) {
-      general.n++;
+      general.n += taken.lines;
+      taken.lines = 1;
       s = e + 1;
       continue;
     }

@@ -8,8 +8,8 @@ import { forget, removeOnExit } from './cleanup.js';
 import { checkEvent, normalizeEvent, stringifyEvent } from './events.js';
 import { inputName, openInput } from './input.js';
 import { LineSplitter, MAX_LINE, forEachLine } from './lines.js';
-import { forEachByteLine, type FastLine } from './bytelines.js';
-import { newAccessView, scanNdjsonAccess, type AccessConsumer } from './access.js';
+import { forEachByteLine, taken, type FastLine } from './bytelines.js';
+import { AccessRuns, newAccessView, scanNdjsonAccess, type AccessConsumer } from './access.js';
 import { scanEvent } from './scan.js';
 import { ESCAPED_BYTE, escapedBytes } from './utf8.js';
 
@@ -125,7 +125,26 @@ export async function readEventChunks(chunks: AsyncIterable<Buffer>, file: strin
   const general = before === undefined ? onLine : (raw: string, line: number) => (before(), onLine(raw, line));
   const generalLong = before === undefined ? onLong : (line: number) => (before(), onLong(line));
   const view = newAccessView();
+  // Runs of lines of one class, found in the chunk's latin1 text (see AccessRuns), where the consumer takes them.
+  const runs = consumer.applyRun !== undefined ? new AccessRuns((b, a) => consumer.runClass!(b, a)) : undefined;
+  let textBuf: Buffer | undefined;
+  let textEnd = 0;
+  let text = '';
   const fast: FastLine = (buf, s, end, lineNo) => {
+    if (runs !== undefined && consumer.runs!()) {
+      if (buf !== textBuf || end !== textEnd) {
+        textBuf = buf;
+        textEnd = end;
+        text = buf.toString('latin1', 0, end);
+      }
+      const e = runs.match(text, buf, s, end, view);
+      if (e >= 0) {
+        res.events += runs.lines;
+        consumer.applyRun!(buf, runs.cls, s, e, runs.lines);
+        taken.lines = runs.lines;
+        return e - 1;
+      }
+    }
     const nl = scanNdjsonAccess(buf, s, end, view);
     if (nl < 0 || !consumer.accepts(buf, view)) return -1;
     res.events++;

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { Selection, SelectionPushdown, newAccessView, parseEventLine, parseSelectOptions, scanNdjsonAccess, stringifyEvent, type AccessView } from '../src/index.js';
+import { AccessRuns, Selection, SelectionPushdown, newAccessView, parseEventLine, parseSelectOptions, scanNdjsonAccess, stringifyEvent, type AccessView } from '../src/index.js';
 
 const big = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
 const hexOf = (n: bigint) => '0x' + n.toString(16);
@@ -136,5 +136,55 @@ describe('SelectionPushdown', () => {
       expect(SelectionPushdown.of(new Selection(parseSelectOptions(sel)))).toBeUndefined();
     }
     expect(SelectionPushdown.of(undefined)).toBeNull();
+  });
+});
+
+describe('AccessRuns', () => {
+  /** A class from a line's view: by type, dev, region and name (the head), or none for some. */
+  const classOf = (buf: Buffer, a: AccessView) => {
+    const f = viewFields(buf, a);
+    const k = `${f.type}|${f.dev}|${f.region}|${f.name}`;
+    let h = 0;
+    for (let i = 0; i < k.length; i++) h = (h * 31 + k.charCodeAt(i)) >>> 0;
+    return (h % 5) - 1;
+  };
+  it('finds runs only of lines scanNdjsonAccess takes, each of the class of its own head, and counts them', () => {
+    let runs = 0;
+    fc.assert(
+      fc.property(fc.array(fc.oneof({ weight: 4, arbitrary: line }, fc.constantFrom('', '{"type":"mark","text":"x"}')), { maxLength: 30 }), fc.nat(3), (ls, rep) => {
+        // Repeated lines make runs.
+        const all = ls.flatMap((l) => Array(1 + (rep % 3)).fill(l) as string[]);
+        const buf = Buffer.from(all.map((l) => l + '\n').join(''));
+        const text = buf.toString('latin1');
+        const r = new AccessRuns(classOf);
+        const a = newAccessView();
+        const b = newAccessView();
+        let s = 0;
+        while (s < buf.length) {
+          const e = r.match(text, buf, s, buf.length, a);
+          if (e < 0) {
+            s = buf.indexOf(10, s) + 1;
+            continue;
+          }
+          runs++;
+          expect(r.cls).toBeGreaterThanOrEqual(0);
+          let n = 0;
+          for (let p = s; p < e; n++) {
+            const nl = scanNdjsonAccess(buf, p, buf.length, b);
+            expect(nl).toBeGreaterThan(p);
+            expect(classOf(buf, b)).toBe(r.cls);
+            // The general path reads it as the same access.
+            const ev = parseEventLine(buf.toString('latin1', p, nl)) as Record<string, unknown>;
+            const f = viewFields(buf, b);
+            for (const k of Object.keys(f)) expect(f[k], k).toBe(ev[k]);
+            p = nl + 1;
+          }
+          expect(r.lines).toBe(n);
+          s = e;
+        }
+      }),
+      { numRuns: 1500 },
+    );
+    expect(runs).toBeGreaterThan(200);
   });
 });

@@ -33,6 +33,16 @@ export async function main(argv: string[]): Promise<number> {
     if (runBuf !== undefined) out.copy(runBuf, runS, runE);
     runBuf = undefined;
   };
+  /** Hold buf[s, e) for the output, joined to the run held when it follows it. */
+  const hold = (buf: Buffer, s: number, e: number) => {
+    if (runBuf === buf && runE === s) runE = e;
+    else {
+      flushRun();
+      runBuf = buf;
+      runS = s;
+      runE = e;
+    }
+  };
   const filter = new EventFilter(opts, args.count ? () => undefined : (l) => (flushRun(), out.line(l)));
   const files = (args._ as (string | number)[]).map(String);
   const io = inputOptionsOf(args, TOOL, () => (flushRun(), out.flushIfFull()));
@@ -46,13 +56,16 @@ export async function main(argv: string[]): Promise<number> {
         filter.selected++;
         if (args.count) return;
         // The line and its newline; joined to the run when it follows it.
-        if (runBuf === buf && runE === a.lineS) runE = a.lineE + 1;
-        else {
-          flushRun();
-          runBuf = buf;
-          runS = a.lineS;
-          runE = a.lineE + 1;
-        }
+        hold(buf, a.lineS, a.lineE + 1);
+      },
+      // Runs of lines of one class: selected (1) or left out (0) together.
+      runs: () => push === null || push.runs,
+      runClass: (buf, a) => (push === null || push.select(a, buf) ? 1 : 0),
+      applyRun: (buf, cls, s, e, lines) => {
+        if (cls === 0) return;
+        push?.selectedRun(lines);
+        filter.selected += lines;
+        if (!args.count) hold(buf, s, e);
       },
     };
   }
