@@ -33,6 +33,8 @@ export interface ByteAccess {
   /** vfio: the device name as printed, and its index (the digits too). */
   devS: number;
   devE: number;
+  /** vfio: the same number for the same device name as printed (it changes when the name does). */
+  devId: number;
   region: number;
   regionS: number;
   regionE: number;
@@ -52,18 +54,41 @@ export interface ByteAccess {
 }
 
 export const access: ByteAccess = {
-  write: false, memory: false, tidS: -1, tidE: -1, timeS: -1, timeE: -1, devS: 0, devE: 0, region: 0, regionS: 0, regionE: 0,
+  write: false, memory: false, tidS: -1, tidE: -1, timeS: -1, timeE: -1, devS: 0, devE: 0, devId: 0, region: 0, regionS: 0, regionE: 0,
   atS: 0, atE: 0, valS: 0, valE: 0, width: 0, cpuS: 0, cpuE: 0, mrS: 0, mrE: 0, nameS: -1, nameE: -1,
 };
 
 const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
-const VFIO = bytes('vfio_region_');
-const MEMOPS = bytes('memory_region_ops_');
 const REGION = bytes(':region');
 const MARK = bytes('tracing_mark_write: ');
 
 /** Is c a lowercase hex digit? */
 const isHex = (c: number) => (c >= 48 && c <= 57) || (c >= 97 && c <= 102);
+
+/** The buffer last scanned, and a view of it that reads four bytes at a time. */
+let inBuf: Buffer | undefined;
+let inView: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(8));
+
+/** The four bytes of s from `at` as DataView.getUint32(…, true) reads them. */
+const word = (s: string, at = 0) => (s.charCodeAt(at) | (s.charCodeAt(at + 1) << 8) | (s.charCodeAt(at + 2) << 16) | (s.charCodeAt(at + 3) << 24)) >>> 0;
+const VFIO_0 = word('vfio_region_', 0);
+const VFIO_1 = word('vfio_region_', 4);
+const VFIO_2 = word('vfio_region_', 8);
+const MEM_0 = word('memory_region_ops_', 0);
+const MEM_1 = word('memory_region_ops_', 4);
+const MEM_2 = word('memory_region_ops_', 8);
+const MEM_3 = word('memory_region_ops_', 12);
+const MEM_4 = 0x73 | (0x5f << 8); // `s_`
+
+/** `vfio_region_` at p (within end)? */
+function isVfio(v: DataView, p: number, end: number): boolean {
+  return p + 12 <= end && v.getUint32(p, true) === VFIO_0 && v.getUint32(p + 4, true) === VFIO_1 && v.getUint32(p + 8, true) === VFIO_2;
+}
+
+/** `memory_region_ops_` at p (within end)? */
+function isMemops(v: DataView, p: number, end: number): boolean {
+  return p + 18 <= end && v.getUint32(p, true) === MEM_0 && v.getUint32(p + 4, true) === MEM_1 && v.getUint32(p + 8, true) === MEM_2 && v.getUint32(p + 12, true) === MEM_3 && v.getUint16(p + 16, true) === MEM_4;
+}
 
 /** buf[p…] starts with `lit` (within `end`)? */
 function at(buf: Buffer, p: number, end: number, lit: Uint8Array): boolean {
@@ -123,6 +148,11 @@ function timeAt(buf: Buffer, p: number, end: number): number {
  */
 export function scanQemuAccess(buf: Buffer, s: number, end: number): number {
   const a = access;
+  if (buf !== inBuf) {
+    inBuf = buf;
+    inView = new DataView(buf.buffer, buf.byteOffset, buf.length);
+  }
+  const v = inView;
   let p = s;
   let c = buf[p];
   a.tidS = -1;
@@ -135,12 +165,12 @@ export function scanQemuAccess(buf: Buffer, s: number, end: number): number {
     a.tidS = p;
     a.tidE = t;
     p = q + 1;
-  } else if (c === 32 || !(at(buf, p, end, VFIO) || at(buf, p, end, MEMOPS))) {
+  } else if (c === 32 || !(isVfio(v, p, end) || isMemops(v, p, end))) {
     p = ftracePrefix(buf, p, end);
     if (p < 0) return -1;
   }
-  if (at(buf, p, end, VFIO)) return vfioArgs(buf, p + VFIO.length, end);
-  if (at(buf, p, end, MEMOPS)) return memArgs(buf, p + MEMOPS.length, end);
+  if (isVfio(v, p, end)) return vfioArgs(buf, p + 12, end);
+  if (isMemops(v, p, end)) return memArgs(buf, p + 18, end);
   return -1;
 }
 
@@ -233,6 +263,18 @@ function verbAt(buf: Buffer, p: number): number {
   return -1;
 }
 
+/** The device name and `:region` of the last vfio line whose device the loop read (lastDevLen + 7 bytes, and room). */
+let lastDevLen = -1;
+let lastDevView = new DataView(new ArrayBuffer(8));
+
+/** Are the n bytes of v at p those of `w` from 0? (v has n bytes from p; w has n + 3 or more.) */
+function sameAs(v: DataView, p: number, w: DataView, n: number): boolean {
+  let k = 0;
+  for (; k + 4 <= n; k += 4) if (v.getUint32(p + k, true) !== w.getUint32(k, true)) return false;
+  for (; k < n; k++) if (v.getUint8(p + k) !== w.getUint8(k)) return false;
+  return true;
+}
+
 /** `write  (` or `read  (` after `vfio_region_`, then the arguments; the index of the `\n`, or -1. */
 function vfioArgs(buf: Buffer, p: number, end: number): number {
   const a = access;
@@ -241,15 +283,26 @@ function vfioArgs(buf: Buffer, p: number, end: number): number {
   if (p < 0) return -1;
   if (buf[p] !== 32 || buf[p + 1] !== 32 || buf[p + 2] !== 40) return -1;
   p += 3;
-  // The device: up to the first `:region` (the general path's lazy `(.+?):region`).
+  // The device: up to the first `:region` (the general path's lazy `(.+?):region`). What the
+  // loop below finds depends only on the bytes it reads, up to the end of that `:region`: when
+  // they are those of the last line it took, so is what it finds.
   const d = p;
   let i = p;
-  for (; i < end; i++) {
-    const c = buf[i]!;
-    if (c === 58 && at(buf, i, end, REGION)) break;
-    if (c < 32 || c > 126 || c === 34 || c === 92) return -1;
+  const n = lastDevLen;
+  if (n > 0 && d + n + 7 <= end && sameAs(inView, d, lastDevView, n + 7)) i = d + n;
+  else {
+    for (; i < end; i++) {
+      const c = buf[i]!;
+      if (c === 58 && at(buf, i, end, REGION)) break;
+      if (c < 32 || c > 126 || c === 34 || c === 92) return -1;
+    }
+    if (i === d || i >= end) return -1;
+    const seen = new Uint8Array(i + 7 - d + 4);
+    for (let k = d; k < i + 7; k++) seen[k - d] = buf[k]!;
+    lastDevLen = i - d;
+    lastDevView = new DataView(seen.buffer);
+    a.devId++;
   }
-  if (i === d || i >= end) return -1;
   a.devS = d;
   a.devE = i;
   p = i + REGION.length;
@@ -414,13 +467,31 @@ function copy4(to: DataView, o: number, from: DataView, s: number, e: number, li
   return o + n;
 }
 
-/** The input buffer last written from, and a view of it. */
-let inBuf: Buffer | undefined;
-let inView: DataView<ArrayBufferLike> = TEXT_VIEW;
+/**
+ * The start of a vfio line up to its region, `{"type":"write","src":"vfio","dev":"…","region":`
+ * (and read's), for the device whose access.devId is prefixId, with 4 bytes of room (copy4).
+ */
+let prefixId = -1;
+let prefixW = TEXT_VIEW;
+let prefixWLen = 0;
+let prefixR = TEXT_VIEW;
+let prefixRLen = 0;
 
-/** The device last written, with 4 bytes of room after it (copy4). */
-let devFor: Uint8Array | undefined;
-let devView: DataView<ArrayBufferLike> = TEXT_VIEW;
+/** Make prefixW and prefixR those of the device of the line last scanned (in buf). */
+function prefixes(buf: Buffer): void {
+  const a = access;
+  const dev = Buffer.from(devBytes(buf, a.devS, a.devE));
+  const make = (s: number, e: number) => {
+    const b = Buffer.alloc(e - s + dev.length + REGION_E - REGION_S + 4);
+    let o = TEXT.copy(b, 0, s, e);
+    o += dev.copy(b, o);
+    o += TEXT.copy(b, o, REGION_S, REGION_E);
+    return [new DataView(b.buffer, b.byteOffset, b.length), o] as const;
+  };
+  [prefixW, prefixWLen] = make(W_VFIO, W_VFIO_E);
+  [prefixR, prefixRLen] = make(R_VFIO, R_VFIO_E);
+  prefixId = a.devId;
+}
 
 /** The decimal digits of the line number last written, in LINE_DIGITS[LINE_END - lineLen, LINE_END). */
 const LINE_END = 20;
@@ -468,24 +539,13 @@ export function writeAccessJson(w: ByteWriter, buf: Buffer, lineNo: number, file
   const to = w.view;
   const T = TEXT_VIEW;
   const tl = TEXT.length - 3;
-  if (buf !== inBuf) {
-    inBuf = buf;
-    inView = new DataView(buf.buffer, buf.byteOffset, buf.length);
-  }
-  const from = inView;
+  // The view scanQemuAccess made of buf (it scanned this line).
+  const from = inBuf === buf ? inView : new DataView(buf.buffer, buf.byteOffset, buf.length);
   const lim = buf.length - 3;
   let o = w.pos;
   if (!a.memory) {
-    o = a.write ? copy4(to, o, T, W_VFIO, W_VFIO_E, tl) : copy4(to, o, T, R_VFIO, R_VFIO_E, tl);
-    const dev = devBytes(buf, a.devS, a.devE);
-    if (dev !== devFor) {
-      devFor = dev;
-      const pad = new Uint8Array(dev.length + 4);
-      pad.set(dev);
-      devView = new DataView(pad.buffer);
-    }
-    o = copy4(to, o, devView, 0, dev.length, dev.length);
-    o = copy4(to, o, T, REGION_S, REGION_E, tl);
+    if (a.devId !== prefixId) prefixes(buf);
+    o = a.write ? copy4(to, o, prefixW, 0, prefixWLen, prefixWLen) : copy4(to, o, prefixR, 0, prefixRLen, prefixRLen);
     o = copy4(to, o, from, a.regionS, a.regionE, lim);
     o = copy4(to, o, T, OFFSET_S, OFFSET_E, tl);
     o = copy4(to, o, from, a.atS, a.atE, lim);

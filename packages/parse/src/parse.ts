@@ -116,6 +116,9 @@ function headLines(head: Buffer): string[] {
   return lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
 }
 
+/** The bytes of an input's start that tell whether it reads as a paste. */
+const PASTE_HEAD = 1 << 16;
+
 /**
  * How to read a text trace that starts with `head` as a paste (undefined: as it
  * is): with --paste, quoted-printable or not as its start shows; with neither
@@ -123,7 +126,8 @@ function headLines(head: Buffer): string[] {
  */
 export function pasteOf(opts: ParseOptions, head: Buffer | undefined): { qp: boolean } | undefined {
   if (opts.paste === false || head === undefined) return opts.paste ? { qp: false } : undefined;
-  const lines = headLines(head);
+  // The first 64 KiB decide, however the input is read (one thread reads 1 MiB at a time, stdin comes in 64 KiB).
+  const lines = headLines(head.length > PASTE_HEAD ? head.subarray(0, PASTE_HEAD) : head);
   if (opts.paste === true) return { qp: looksQuotedPrintable(lines) };
   const seen = looksPasted(lines, lineReads(opts));
   return seen.paste ? { qp: seen.qp } : undefined;
