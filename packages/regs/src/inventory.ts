@@ -78,8 +78,8 @@ export const MAX_DISTINCT = 4096;
 /** Values listed per register and direction. */
 export const LISTED = 8;
 /**
- * Registers an inventory holds at most. Each costs about 320 bytes at peak, 110 kept (see `npm run bench`):
- * the cap keeps a tool under about 1.5 GB, and past it the tool says so instead of running out of heap.
+ * Registers an inventory holds at most. Each costs about 160 bytes at peak in mmio-regs, 230 in mmio-report, 71 kept (see `npm run bench`):
+ * the cap keeps a tool under about 1 GB, and past it the tool says so instead of running out of heap.
  */
 export const MAX_REGISTERS = 1 << 22;
 
@@ -132,8 +132,8 @@ interface Group {
   name?: string;
   mr?: string;
   width: number;
-  /** By offset (or address): the register's index. The key is the offset's number (hexCode), or its text when it has none. */
-  regs: Map<number | string, number>;
+  /** By offset (or address) text, for offsets that have no number (hexCode): the register's index. Those that have one are in the inventory's table. */
+  regs: Map<string, number>;
   /** The key of the device whose accesses make poll runs. */
   runKey: string;
   /** The register's width in bits, and masks for the counter rule. */
@@ -273,7 +273,7 @@ class HexColumn {
 /**
  * Build the inventory of a trace, event by event. The state of every register is kept in
  * columns (typed arrays and arrays of strings, one slot per register), not in an object per
- * register: about 113 bytes each kept, 300 at peak, so millions of registers fit (MAX_REGISTERS).
+ * register: about 71 bytes each kept, 160 at peak, so millions of registers fit (MAX_REGISTERS).
  */
 export class Inventory {
   private groups = new Map<string, Group>();
@@ -304,6 +304,14 @@ export class Inventory {
   private polls = new Map<number, PollInfo>();
   /** The poll run of each device. */
   private runs = new Map<string, Run>();
+  /**
+   * The registers whose offset (or address) has a number, by group and that number: an open-addressing
+   * table of register index + 1 (0: empty), at most half full, the keys read from the columns
+   * groupOf and place. 4 bytes a slot outside the JS heap, where a Map of a million entries took
+   * about 34 MB that the collector walks (and lets grow with garbage before it collects).
+   */
+  private table = new Int32Array(1024);
+  private tableUsed = 0;
   /** Registers so far. */
   size = 0;
 
@@ -343,18 +351,24 @@ export class Inventory {
       this.groupList.push(g);
     }
     const placeCode = hexCode(place);
-    const key = placeCode >= 0 ? placeCode : place;
-    let i = g.regs.get(key);
+    let i: number | undefined;
+    let slot = -1;
+    if (placeCode >= 0) {
+      const found = this.find(g.idx, placeCode);
+      if (found >= 0) i = found;
+      else slot = -1 - found;
+    } else i = g.regs.get(place);
     if (i === undefined) {
       i = this.size;
       if (i >= this.maxRegisters) throw new InputError(`more than ${this.maxRegisters.toLocaleString('en-US')} registers, the most an inventory holds; choose fewer with the selectors (--dev, --region, --offset, --name)`, typeof ev.file === 'string' ? ev.file : undefined, typeof ev.line === 'number' ? ev.line : undefined);
       this.size++;
-      g.regs.set(key, i);
       for (const c of [this.groupOf, this.readsC, this.writesC, this.firstLine, this.firstT, this.lastLine, this.lastT, this.flags, this.increases, this.place, this.lastRead, this.lastWritten]) c.grow(i + 1);
       this.groupOf.a[i] = g.idx;
       this.readsC.set(i, 0);
       this.writesC.set(i, 0);
       this.place.set(i, place, placeCode);
+      if (placeCode >= 0) this.insert(slot, i);
+      else g.regs.set(place, i);
       if (!byOffset && ev.dev !== g.dev) this.devOf.set(i, ev.dev as string);
     }
     const line = typeof ev.line === 'number' ? ev.line : NaN;
@@ -374,6 +388,33 @@ export class Inventory {
     }
     this.access(i, g, ev, value, repeat, line, t, file);
     return i;
+  }
+
+  /** The register of group g at the offset (or address) whose number is code, or -1 - the empty slot where it goes. */
+  private find(g: number, code: number): number {
+    const t = this.table;
+    const mask = t.length - 1;
+    const groupOf = this.groupOf.a;
+    for (let h = slotHash(g, code) & mask; ; h = (h + 1) & mask) {
+      const e = t[h]!;
+      if (e === 0) return -1 - h;
+      if (groupOf[e - 1] === g && this.place.code(e - 1) === code) return e - 1;
+    }
+  }
+
+  /** Register i into its empty slot (from find), then twice the room when half full. */
+  private insert(slot: number, i: number): void {
+    this.table[slot] = i + 1;
+    if (++this.tableUsed * 2 <= this.table.length) return;
+    const old = this.table;
+    const t = (this.table = new Int32Array(old.length * 2));
+    const mask = t.length - 1;
+    for (const e of old) {
+      if (e === 0) continue;
+      let h = slotHash(this.groupOf.a[e - 1]!, this.place.code(e - 1)) & mask;
+      while (t[h] !== 0) h = (h + 1) & mask;
+      t[h] = e;
+    }
   }
 
   private access(i: number, g: Group, ev: Ev, value: string, repeat: number, line: number, t: number, file: string | undefined): void {
@@ -602,6 +643,14 @@ function addValue(last: HexColumn, more: Map<number, MoreValues>, i: number, val
 function valuesInfo(first: string | undefined, more: MoreValues | undefined): ValuesInfo {
   if (more) return more.set ? { distinct: more.distinct, values: more.listed } : { distinct: more.distinct, capped: true, values: more.listed };
   return first === undefined ? { distinct: 0, values: [] } : { distinct: 1, values: [first] };
+}
+
+/** A hash of a group index and an offset's number (a whole number under 2^53). */
+function slotHash(g: number, code: number): number {
+  let h = Math.imul((code >>> 0) ^ Math.imul(((code / 4294967296) >>> 0) ^ g, 0x27d4eb2d), 0x9e3779b1);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x85ebca6b);
+  return h ^ (h >>> 13);
 }
 
 function placeOf(line: number, t: number, file: string | undefined): Place {

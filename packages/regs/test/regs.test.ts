@@ -146,6 +146,29 @@ describe('offsets and values kept as numbers (issue 27.14)', () => {
     expect([...inv.order('offset')].map((i) => inv.placeOf(i))).toEqual(['0x0', '0x4', '0x04', '0x20000000000000']);
   });
 
+  it('registers found by group and offset number in the table: 3 groups of 5,000 with the same offsets, 64-bit ones whose low 32 bits repeat, texts beside them', () => {
+    const inv = new Inventory();
+    const offsets: string[] = [];
+    for (let k = 0; k < 2500; k++) offsets.push('0x' + (k * 4).toString(16), '0x' + (2 ** 32 + k * 4).toString(16));
+    offsets.push('0x0010'); // a text with no number, beside 0x10 (the same value): another register
+    const groups = [{ dev: 'a', region: 0 }, { dev: 'a', region: 1 }, { dev: 'b', region: 0 }];
+    const first = new Map<string, number>();
+    // Twice over: the second pass finds every register the first made (table grown meanwhile).
+    for (let pass = 0; pass < 2; pass++)
+      for (const [gi, g] of groups.entries())
+        for (const offset of offsets) {
+          const i = inv.add({ type: 'read', ...g, offset, width: 4, value: '0x1' });
+          const key = `${gi} ${offset}`;
+          if (pass === 0) {
+            expect(first.has(key)).toBe(false);
+            first.set(key, i);
+          } else expect(i).toBe(first.get(key));
+        }
+    expect(inv.size).toBe(groups.length * offsets.length);
+    expect(new Set(first.values()).size).toBe(inv.size);
+    expect(inv.placeOf(first.get('2 0x0010')!)).toBe('0x0010');
+  });
+
   it('line numbers and counts are 4 bytes a register until one does not fit: then they come back exact as before', () => {
     const inv = new Inventory();
     const ev = (type: string, offset: string, extra: Record<string, unknown>) => ({ type, region: 0, offset, width: 4, value: '0x1', ...extra });
