@@ -5,18 +5,13 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { ReportData, ReportStream } from './report.js';
+import { scriptJson, type ReportData, type ReportStream } from './report.js';
 
 /** uPlot's script and style: copied beside the bundle at build time (dist/assets), else from node_modules. */
 function asset(name: string): string {
   const beside = new URL(`./assets/${name}`, import.meta.url);
   if (existsSync(beside)) return readFileSync(beside, 'utf8');
   return readFileSync(createRequire(import.meta.url).resolve(`uplot/dist/${name}`), 'utf8');
-}
-
-/** JSON safe inside <script>: no `</script>`, no `<!--`. */
-function scriptJson(data: unknown): string {
-  return JSON.stringify(data).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
@@ -37,7 +32,11 @@ export function* pageChunks(st: ReportStream): Generator<string> {
   const { regions, regs, histories, ...head } = st;
   const json = JSON.stringify(head);
   yield scriptJson(head).slice(0, -1) + (json.length > 2 ? ',' : '');
-  yield* list('regions', regions, ',');
+  if ('json' in regions) {
+    yield '"regions":[';
+    yield* regions.json;
+    yield '],';
+  } else yield* list('regions', regions, ',');
   yield* list('regs', regs, ',');
   yield '"histories":{';
   let first = true;

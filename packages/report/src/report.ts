@@ -71,13 +71,22 @@ export interface RegionData {
 
 /** The page's data as it is written: the big parts one at a time. */
 export interface ReportStream extends Omit<ReportData, 'regions' | 'regs' | 'histories'> {
-  regions: Iterable<RegionData>;
+  /** The regions as objects, or as the text of their JSON list without its brackets (safe in a script: see scriptJson), in pieces. */
+  regions: Iterable<RegionData> | { json: Iterable<string> };
   regs: Iterable<CompactReg>;
   histories: Iterable<[number, Hist]>;
 }
 
 /** A register in the page: id, region index, place, width, reads, writes, distinct read/written, last read/written, kinds (indices into kinds), name, poll longest, first line. */
 export type CompactReg = [number, number, string, number, number, number, number, number, string, string, number[], string, number, number];
+
+/** JSON safe inside <script>: no `</script>`, no `<!--`. */
+export function scriptJson(data: unknown): string {
+  return JSON.stringify(data).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+/** A number as JSON writes it. */
+const num = (n: number) => (Number.isFinite(n) ? String(n) : 'null');
 
 const KIND_LIST = ['constant', 'read-only', 'write-only', 'latch', 'volatile', 'poll', 'counter', 'w1c'];
 
@@ -93,12 +102,17 @@ export class ReportBuilder {
   /**
    * Heatmap cells. Each register's latest bin (-1: none yet) and its reads and writes there are in
    * columns (most registers have one cell; counts in 32 bits while they fit, as mmio-regs keeps its
-   * counts); its earlier cells in a map: ((register * BINS + bin) * 2 + 1 for writes) → accesses.
+   * counts); its earlier cells in a list, in the order they were left (a register's in order of
+   * bin: bins only go forward): register, bin, reads, writes — 14 bytes a cell, not a Map entry each.
    */
   private curBin = new Int16Array(0);
   private curR = new IntColumn();
   private curW = new IntColumn();
-  private cells = new Map<number, number>();
+  private cellReg = new Uint32Array(0);
+  private cellBin = new Uint16Array(0);
+  private cellR = new IntColumn();
+  private cellW = new IntColumn();
+  private cellCount = 0;
   /** Registers so far. */
   private regs = 0;
   private binT: (number | null)[] = new Array<number | null>(BINS).fill(null);
@@ -166,11 +180,7 @@ export class ReportBuilder {
     const curW = this.curW;
     if (cur !== bin) {
       // The register's latest cell goes to the map: bins only go forward.
-      if (cur >= 0) {
-        const key = (s * BINS + cur) * 2;
-        if (curR.a[s]) this.cells.set(key, curR.a[s]!);
-        if (curW.a[s]) this.cells.set(key + 1, curW.a[s]!);
-      }
+      if (cur >= 0 && (curR.a[s] || curW.a[s])) this.cell(s, cur, curR.a[s]!, curW.a[s]!);
       this.curBin[s] = bin;
       curR.set(s, 0);
       curW.set(s, 0);
@@ -190,25 +200,53 @@ export class ReportBuilder {
     this.slotOf = more(this.slotOf, n);
   }
 
+  /** A register's cell left behind. */
+  private cell(s: number, bin: number, r: number, w: number): void {
+    const i = this.cellCount++;
+    if (i >= this.cellReg.length) {
+      const n = Math.max(1024, Math.ceil(this.cellReg.length * 1.5));
+      this.cellReg = more(this.cellReg, n);
+      this.cellBin = more(this.cellBin, n);
+      this.cellR.grow(n);
+      this.cellW.grow(n);
+    }
+    this.cellReg[i] = s;
+    this.cellBin[i] = bin;
+    this.cellR.set(i, r);
+    this.cellW.set(i, w);
+  }
+
   /** Twice as wide bins: pairs of bins merge. */
   private widen(): void {
     this.binWidth *= 2;
-    const next = new Map<number, number>();
-    for (const [key, c] of this.cells) {
-      const w = key % 2;
-      const cell = (key - w) / 2;
-      const bin = cell % BINS;
-      const s = (cell - bin) / BINS;
+    // The list is rewritten in place, each cell into the first of its register with its new bin.
+    const { cellReg, cellBin, cellR, cellW, curR, curW } = this;
+    const latest = new Int32Array(this.regs).fill(-1);
+    let j = 0;
+    for (let i = 0; i < this.cellCount; i++) {
+      const s = cellReg[i]!;
+      const bin = cellBin[i]!;
+      const r = cellR.a[i]!;
+      const w = cellW.a[i]!;
       // An earlier cell that falls into the latest one's bin joins it.
       if (bin >> 1 === this.curBin[s]! >> 1) {
-        if (w) this.curW.set(s, this.curW.a[s]! + c);
-        else this.curR.set(s, this.curR.a[s]! + c);
+        if (r) curR.set(s, curR.a[s]! + r);
+        if (w) curW.set(s, curW.a[s]! + w);
         continue;
       }
-      const k = (cell - bin + (bin >> 1)) * 2 + w;
-      next.set(k, (next.get(k) ?? 0) + c);
+      const k = latest[s]!;
+      if (k >= 0 && cellBin[k] === bin >> 1) {
+        if (r) cellR.set(k, cellR.a[k]! + r);
+        if (w) cellW.set(k, cellW.a[k]! + w);
+        continue;
+      }
+      cellReg[j] = s;
+      cellBin[j] = bin >> 1;
+      cellR.set(j, r);
+      cellW.set(j, w);
+      latest[s] = j++;
     }
-    this.cells = next;
+    this.cellCount = j;
     for (let s = 0; s < this.regs; s++) if (this.curBin[s]! > 0) this.curBin[s] = this.curBin[s]! >> 1;
     const t = this.binT;
     this.binT = new Array<number | null>(BINS).fill(null);
@@ -307,61 +345,14 @@ export class ReportBuilder {
     const inv = this.inv;
     const used = Math.min(BINS, Math.ceil(this.accesses / this.binWidth));
     const regionOf = this.regionOf;
-    const names = this.regionNames;
-    const cells = this.cells;
     const histories = () => this.histories();
-    // The registers of each region, in one pass (not one pass per region: 40k regions of one register each).
-    const members: number[][] = names.map(() => []);
-    for (let s = 0; s < this.regs; s++) members[regionOf[s]!]!.push(s);
-    const curBin = this.curBin;
-    const curR = this.curR;
-    const curW = this.curW;
+    const regions = () => this.regionsJson();
     const regs = function* (): Generator<CompactReg> {
       for (let s = 0; s < inv.size; s++) {
         const f = inv.facts(s);
         const [dr, dw] = inv.distinct(s);
         const r = inv.record(s);
         yield [s, regionOf[s]!, r.offset ?? r.addr ?? '', r.width, f.reads, f.writes, dr, dw, r.lastRead ?? '', r.lastWritten ?? '', classify(f).map((k) => KIND_LIST.indexOf(k)), cutText(r.reg ?? ''), r.poll?.longest ?? 0, r.first.line ?? 0];
-      }
-    };
-    const regions = function* (): Generator<RegionData> {
-      // The cells of each region, found in one pass over all cells.
-      const cellsOf: number[][] = names.map(() => []);
-      const place = new Float64Array(inv.size);
-      const rowOf = new Uint32Array(inv.size);
-      for (const key of cells.keys()) cellsOf[regionOf[Math.floor(key / 2 / BINS)]!]!.push(key);
-      for (let r = 0; r < names.length; r++) {
-        const list = members[r]!;
-        for (const s of list) place[s] = placeNum(inv.placeOf(s));
-        list.sort((a, b) => place[a]! - place[b]! || inv.widthOf(a) - inv.widthOf(b));
-        const per = Math.ceil(list.length / MAX_ROWS);
-        const rows: RegionData['rows'] = [];
-        for (let i = 0; i < list.length; i += per) {
-          const group = list.slice(i, i + per);
-          for (const g of group) rowOf[g] = rows.length;
-          const first = group[0]!;
-          const place0 = inv.placeOf(first);
-          const label = group.length === 1 ? (inv.record(first).reg ?? place0) : `${place0}…`;
-          rows.push({ regs: group, label: cutText(label) });
-        }
-        const merged = new Map<number, [number, number]>();
-        const add = (k: number, rd: number, wr: number) => {
-          const c = merged.get(k);
-          if (c) {
-            c[0] += rd;
-            c[1] += wr;
-          } else merged.set(k, [rd, wr]);
-        };
-        for (const key of cellsOf[r]!) {
-          const w = key % 2;
-          const cell = (key - w) / 2;
-          const k = rowOf[Math.floor(cell / BINS)]! * BINS + (cell % BINS);
-          if (w) add(k, 0, cells.get(key)!);
-          else add(k, cells.get(key)!, 0);
-        }
-        for (const s of list) if (curBin[s]! >= 0) add(rowOf[s]! * BINS + curBin[s]!, curR.a[s]!, curW.a[s]!);
-        cellsOf[r] = [];
-        yield { name: cutText(names[r]!), rows, cells: [...merged].map(([k, [rd, wr]]) => [Math.floor(k / BINS), k % BINS, rd, wr]) };
       }
     };
     return {
@@ -371,7 +362,7 @@ export class ReportBuilder {
       binT: this.binT.slice(0, used),
       binWidth: this.binWidth,
       bins: used,
-      regions: { [Symbol.iterator]: regions },
+      regions: { json: { [Symbol.iterator]: regions } },
       regs: { [Symbol.iterator]: regs },
       histories: { [Symbol.iterator]: histories },
       historyCut: this.histCut,
@@ -381,17 +372,125 @@ export class ReportBuilder {
     };
   }
 
+  /**
+   * The regions of the heatmap as JSON text (their list without its brackets), in pieces of about
+   * 64 KiB: each region's registers in rows by offset, and its nonzero cells (row, bin, reads,
+   * writes) in the order they were first left. Made from flat columns (no array per region, row or
+   * cell); the heatmap's columns are let go once it is written.
+   */
+  private *regionsJson(): Generator<string> {
+    const inv = this.inv;
+    const { regionOf, curBin, curR, curW, cellReg, cellBin, cellR, cellW, cellCount } = this;
+    const names = this.regionNames;
+    const regs = this.regs;
+    // The registers, and the cells, of each region: counting sorts (not a pass per region: 40k regions of one register each).
+    const byRegion = (count: number, regOf: (i: number) => number): [Uint32Array, Uint32Array] => {
+      const start = new Uint32Array(names.length + 1);
+      for (let i = 0; i < count; i++) start[regionOf[regOf(i)]! + 1]!++;
+      for (let r = 0; r < names.length; r++) start[r + 1]! += start[r]!;
+      const list = new Uint32Array(count);
+      const at = start.slice(0, names.length);
+      for (let i = 0; i < count; i++) list[at[regionOf[regOf(i)]!]!++] = i;
+      return [start, list];
+    };
+    const [mStart, members] = byRegion(regs, (s) => s);
+    const [cStart, cellsBy] = byRegion(cellCount, (i) => cellReg[i]!);
+    const place = new Float64Array(regs);
+    const rowOf = new Uint16Array(regs);
+    // A region's cells by row and bin: where each is in the order of first sight (+1), and the sums in that order.
+    let slot = new Int32Array(0);
+    let keyAt = new Int32Array(1024);
+    let sumR = new Float64Array(1024);
+    let sumW = new Float64Array(1024);
+    let part = '';
+    for (let r = 0; r < names.length; r++) {
+      const list = members.subarray(mStart[r], mStart[r + 1]);
+      let sorted = true;
+      for (let i = 0; i < list.length; i++) {
+        const s = list[i]!;
+        place[s] = placeNum(inv.placeOf(s));
+        if (Number.isNaN(place[s])) sorted = false;
+        else if (i > 0 && sorted) {
+          const p = list[i - 1]!;
+          if (place[p]! > place[s]! || (place[p] === place[s] && inv.widthOf(p) > inv.widthOf(s))) sorted = false;
+        }
+      }
+      if (!sorted) list.sort((a, b) => place[a]! - place[b]! || inv.widthOf(a) - inv.widthOf(b));
+      const per = Math.ceil(list.length / MAX_ROWS);
+      part += `${r ? ',' : ''}{"name":${scriptJson(cutText(names[r]!))},"rows":[`;
+      let rows = 0;
+      for (let i = 0; i < list.length; i += per, rows++) {
+        const group = list.subarray(i, i + per);
+        for (const g of group) rowOf[g] = rows;
+        const first = group[0]!;
+        const place0 = inv.placeOf(first);
+        const label = group.length === 1 ? (inv.record(first).reg ?? place0) : `${place0}…`;
+        part += `${rows ? ',' : ''}{"regs":[${group.join(',')}],"label":${scriptJson(cutText(label))}}`;
+        if (part.length >= 1 << 16) {
+          yield part;
+          part = '';
+        }
+      }
+      if (slot.length < rows * BINS) slot = new Int32Array(rows * BINS);
+      let n = 0;
+      const add = (k: number, rd: number, wr: number) => {
+        const e = slot[k]! - 1;
+        if (e >= 0) {
+          sumR[e] = sumR[e]! + rd;
+          sumW[e] = sumW[e]! + wr;
+          return;
+        }
+        if (n === keyAt.length) {
+          keyAt = more(keyAt, n * 2);
+          sumR = more(sumR, n * 2);
+          sumW = more(sumW, n * 2);
+        }
+        keyAt[n] = k;
+        sumR[n] = rd;
+        sumW[n] = wr;
+        slot[k] = ++n;
+      };
+      for (let c = cStart[r]!; c < cStart[r + 1]!; c++) {
+        const i = cellsBy[c]!;
+        add(rowOf[cellReg[i]!]! * BINS + cellBin[i]!, cellR.a[i]!, cellW.a[i]!);
+      }
+      for (const s of list) if (curBin[s]! >= 0) add(rowOf[s]! * BINS + curBin[s]!, curR.a[s]!, curW.a[s]!);
+      part += '],"cells":[';
+      for (let e = 0; e < n; e++) {
+        const k = keyAt[e]!;
+        slot[k] = 0;
+        part += `${e ? ',' : ''}[${Math.floor(k / BINS)},${k % BINS},${num(sumR[e]!)},${num(sumW[e]!)}]`;
+        if (part.length >= 1 << 16) {
+          yield part;
+          part = '';
+        }
+      }
+      part += ']}';
+    }
+    yield part;
+    // The heatmap is written: its columns go.
+    this.curBin = new Int16Array(0);
+    this.curR = new IntColumn();
+    this.curW = new IntColumn();
+    this.cellReg = new Uint32Array(0);
+    this.cellBin = new Uint16Array(0);
+    this.cellR = new IntColumn();
+    this.cellW = new IntColumn();
+    this.cellCount = 0;
+  }
+
   /** Everything the page needs, whole (call once, at the end): for small inputs and tests; the tool writes stream(). */
   finish(): ReportData {
     const st = this.stream();
     const histories: ReportData['histories'] = {};
     for (const [s, h] of st.histories) histories[s] = h;
-    return { ...st, regions: [...st.regions], regs: [...st.regs], histories };
+    const regions = 'json' in st.regions ? (JSON.parse(`[${[...st.regions.json].join('')}]`) as RegionData[]) : [...st.regions];
+    return { ...st, regions, regs: [...st.regs], histories };
   }
 }
 
 /** A copy of a column with room for n. */
-function more<T extends Uint8Array | Int16Array | Int32Array | Uint32Array | Float64Array>(a: T, n: number): T {
+function more<T extends Uint8Array | Uint16Array | Int16Array | Int32Array | Uint32Array | Float64Array>(a: T, n: number): T {
   const b = new (a.constructor as new (n: number) => T)(n);
   b.set(a);
   return b;
