@@ -56,11 +56,15 @@ export interface AccessConsumer {
    * Runs of lines (see AccessRuns): may the consumer take them now? The class
    * of an access's head (`runClass`, the same for every access with that
    * head, -1: none); `applyRun` takes the `lines` lines of buf[s, e) (e: after
-   * the last `\n`), each of them an access of class `cls`.
+   * the last `\n`), each of them an access of class `cls` (its head
+   * `headLength` bytes long, up to the `0x` of the offset or address
+   * included; -1: the heads of the class differ in length).
    */
   runs?(): boolean;
   runClass?(buf: Buffer, a: AccessView): number;
-  applyRun?(buf: Buffer, cls: number, s: number, e: number, lines: number): void;
+  applyRun?(buf: Buffer, cls: number, s: number, e: number, lines: number, headLength: number): void;
+  /** Runs of heads without a name only without an "mr" field (see AccessRuns). */
+  mrKeys?: boolean;
 }
 
 const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
@@ -266,12 +270,20 @@ const INT = '(?:0|-?[1-9][0-9]{0,14})';
 const HEX16 = '0x(?:0|[1-9a-f][0-9a-f]{0,15})';
 /** The head of an access line in the plain shape, up to the `0x` of its offset or address. */
 const HEAD = new RegExp(`\\{"type":"(?:write|read)",(?:"src":"${STR}",)?(?:"dev":"${STR}",)?(?:"region":${UINT},)?(?:"name":"${STR}",)?"(?:offset|addr)":"0x`, 'y');
+/** The end of the head of the access line at text[s…] (the index after the `0x` of its offset or address), or -1. */
+export function headEnd(text: string, s: number): number {
+  HEAD.lastIndex = s;
+  return HEAD.test(text) ? HEAD.lastIndex : -1;
+}
 /** A width and a value that fits it. */
 const widthValue = (w: number) => `${w},"value":"0x(?:0|[1-9a-f][0-9a-f]{0,${2 * w - 1}})`;
 /** The rest of the line after the head, its `\n` included. */
-const TAIL =
+const tail = (mr: boolean) =>
   `(?:0|[1-9a-f][0-9a-f]{0,14})","width":(?:${[1, 2, 4, 8].map(widthValue).join('|')})"` +
-  `(?:,"cpu":${INT})?(?:,"mr":"${HEX16}")?(?:,"t":${UINT}(?:\\.[0-9]{1,30})?)?(?:,"tid":${INT})?(?:,"line":${UINT})?\\}\\n`;
+  `(?:,"cpu":${INT})?${mr ? `(?:,"mr":"${HEX16}")?` : ''}(?:,"t":${UINT}(?:\\.[0-9]{1,30})?)?(?:,"tid":${INT})?(?:,"line":${UINT})?\\}\\n`;
+const TAIL = tail(true);
+/** The tail without an "mr" field. */
+const TAIL_NO_MR = tail(false);
 const escapeRe = (t: string) => t.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 
 /** An expression matching exactly the strings given (none empty), their common starts factored out (a trie). */
@@ -298,18 +310,28 @@ function trie(words: string[]): string {
  * as latin1 text (see above). A head's class is the consumer's (`classify`,
  * from the view of the head's first line): a number >= 0, the same for every
  * line with that head (selected or not, the image it goes to), or -1: its
- * lines are never taken in runs.
+ * lines are never taken in runs. With `mrKeys`, the lines of a head without
+ * a name are taken in runs only without an "mr" field (a region's key holds
+ * its mr where it has no name: mmio-replay).
  */
 export class AccessRuns {
   /** The class of each head seen (up to 256, then started again). */
   private heads = new Map<string, number>();
   /** Each class's heads and the expression of a run of its lines. */
-  private classes: { heads: string[]; re: RegExp | undefined }[] = [];
+  private classes: { heads: string[]; re: RegExp | undefined; length: number }[] = [];
   /** The class of the last run found, and its lines. */
   cls = -1;
   lines = 0;
 
-  constructor(private readonly classify: (buf: Buffer, a: AccessView) => number) {}
+  constructor(
+    private readonly classify: (buf: Buffer, a: AccessView) => number,
+    private readonly mrKeys = false,
+  ) {}
+
+  /** The heads of class c all have this length (-1: they differ). */
+  headLength(c: number): number {
+    return this.classes[c]!.length;
+  }
 
   /**
    * A run of access lines of one class at text[s…] (text: buf's bytes as
@@ -344,11 +366,15 @@ export class AccessRuns {
       }
       this.heads.set(head, c);
       if (c < 0) return -1;
-      while (this.classes.length <= c) this.classes.push({ heads: [], re: undefined });
+      while (this.classes.length <= c) this.classes.push({ heads: [], re: undefined, length: head.length });
       const k = this.classes[c]!;
       k.heads.push(head);
+      if (head.length !== k.length) k.length = -1;
+      const named = this.mrKeys ? k.heads.filter((h) => h.includes('"name":"')) : k.heads;
+      const unnamed = this.mrKeys ? k.heads.filter((h) => !h.includes('"name":"')) : [];
+      const alts = [...(named.length ? [trie(named) + TAIL] : []), ...(unnamed.length ? [trie(unnamed) + TAIL_NO_MR] : [])];
       // At most 256 lines a match: the expression's backtracking stack grows with the lines of one match.
-      k.re = new RegExp(`(?:${trie(k.heads)}${TAIL}){1,256}`, 'y');
+      k.re = new RegExp(`(?:${alts.join('|')}){1,256}`, 'y');
     }
     return -1;
   }

@@ -126,7 +126,7 @@ export async function readEventChunks(chunks: AsyncIterable<Buffer>, file: strin
   const generalLong = before === undefined ? onLong : (line: number) => (before(), onLong(line));
   const view = newAccessView();
   // Runs of lines of one class, found in the chunk's latin1 text (see AccessRuns), where the consumer takes them.
-  const runs = consumer.applyRun !== undefined ? new AccessRuns((b, a) => consumer.runClass!(b, a)) : undefined;
+  const runs = consumer.applyRun !== undefined ? new AccessRuns((b, a) => consumer.runClass!(b, a), consumer.mrKeys) : undefined;
   let textBuf: Buffer | undefined;
   let textEnd = 0;
   let text = '';
@@ -140,7 +140,7 @@ export async function readEventChunks(chunks: AsyncIterable<Buffer>, file: strin
       const e = runs.match(text, buf, s, end, view);
       if (e >= 0) {
         res.events += runs.lines;
-        consumer.applyRun!(buf, runs.cls, s, e, runs.lines);
+        consumer.applyRun!(buf, runs.cls, s, e, runs.lines, runs.headLength(runs.cls));
         taken.lines = runs.lines;
         return e - 1;
       }

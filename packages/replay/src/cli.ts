@@ -58,6 +58,15 @@ export async function main(argv: string[]): Promise<number> {
         if (push !== null && !push.take(a, buf)) return;
         replayer.feedBytes(buf, a);
       },
+      // Runs of NDJSON lines of one class: left out (0), or the replayer's (see Replayer.runClass).
+      runs: () => replayer.takesRuns && (push === null || push.runs),
+      mrKeys: true,
+      runClass: (buf, a) => (push !== null && !push.select(a, buf) ? 0 : replayer.runClass(buf, a)),
+      applyRun: (buf, cls, s, e, lines, head) => {
+        if (cls === 0) return;
+        push?.selectedRun(lines);
+        replayer.applyRun(buf, cls, s, e, head);
+      },
     };
   }
   const res = await readInputs(

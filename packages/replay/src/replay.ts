@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { InputError, UsageError, toHex, writeAtomic, type AccessView } from '@mmio-tools/core';
+import { InputError, UsageError, newAccessView, scanNdjsonAccess, toHex, writeAtomic, type AccessView } from '@mmio-tools/core';
 import { PAGE, SparseImage, bytesValue, valueBytes } from './image.js';
 
 export type Origin = bigint | 'first' | 'min' | 'auto';
@@ -49,7 +49,7 @@ function keyFields(k: string): RegionKey {
   return { dev: dev ?? undefined, region: region ?? undefined, name: name ?? undefined, mr: mr ?? undefined };
 }
 
-interface Slot {
+export interface Slot {
   image: SparseImage;
   key: string;
   /** Its writes gave absolute addresses (no offset): memory-region events. */
@@ -99,6 +99,81 @@ export class Replayer {
   /** Apply a write read as bytes (see takesBytes), exactly as `feed` applies its event. */
   feedBytes(buf: Buffer, a: AccessView): void {
     if (!a.write) return;
+    const slot = this.slotFor(buf, a);
+    let addr = 0;
+    for (let i = a.atS + 2; i < a.atE; i++) addr = addr * 16 + hexDigit(buf[i]!);
+    slot.image.writeHexBytes(addr, buf, a.valS + 2, a.valE, a.width, this.o.bigEndian);
+  }
+
+  /** May runs of NDJSON writes be applied (feedRun)? When feedBytes takes every access (no origin to check, reads not verified). */
+  get takesRuns(): boolean {
+    return this.noOriginCheck && !this.o.verifyReads;
+  }
+
+  /** The slots that runs of writes go to (runClass). */
+  private runSlots: Slot[] = [];
+  private readonly runView = newAccessView();
+
+  /**
+   * The class of an access's head for runs of NDJSON lines (core's
+   * AccessRuns, with mrKeys): 1 for reads, 2 + k for the writes to one
+   * image (made here when it is the first of its region).
+   */
+  runClass(buf: Buffer, a: AccessView): number {
+    if (!a.write) return 1;
+    const slot = this.slotFor(buf, a);
+    let k = this.runSlots.indexOf(slot);
+    if (k < 0) k = this.runSlots.push(slot) - 1;
+    return 2 + k;
+  }
+
+  /** Apply a run of NDJSON lines of class `cls` (runClass) in buf[s, e), their heads `head` bytes long (-1: of several lengths). */
+  applyRun(buf: Buffer, cls: number, s: number, e: number, head: number): void {
+    if (cls < 2) return;
+    if (head >= 0) return this.feedRun(buf, this.runSlots[cls - 2]!, s, e, head);
+    // Heads of several lengths: each line read as it always is.
+    const v = this.runView;
+    const slot = this.runSlots[cls - 2]!;
+    for (let p = s; p < e; p = v.lineE + 1) {
+      scanNdjsonAccess(buf, p, e, v);
+      this.writeAt(slot, buf, v.atS + 2, v.atE, v.valS + 2, v.valE, v.width);
+    }
+  }
+
+  /**
+   * Apply the writes of buf[s, e), NDJSON lines in the plain shape all with
+   * one head, `head` bytes long (up to the `0x` of the offset), all of them
+   * to `slot` (see AccessRuns: a run of one region's writes), exactly as
+   * `feed` applies their events.
+   */
+  feedRun(buf: Buffer, slot: Slot, s: number, e: number, head: number): void {
+    for (let p = s; p < e; ) {
+      const as = p + head;
+      let q = as;
+      while (buf[q] !== 34) q++;
+      // `","width":W,"value":"0x`
+      const vs = q + 23;
+      let ve = vs;
+      while (buf[ve] !== 34) ve++;
+      this.writeAt(slot, buf, as, q, vs, ve, buf[q + 10]! - 48);
+      p = buf.indexOf(10, ve) + 1;
+    }
+  }
+
+  /** Write the value whose hex digits are buf[vs, ve) at the address whose digits are buf[as, ae), as feed does. */
+  private writeAt(slot: Slot, buf: Buffer, as: number, ae: number, vs: number, ve: number, width: number): void {
+    if (ae - as <= 13) {
+      let addr = 0;
+      for (let i = as; i < ae; i++) addr = addr * 16 + hexDigit(buf[i]!);
+      slot.image.writeHexBytes(addr, buf, vs, ve, width, this.o.bigEndian);
+      return;
+    }
+    // Past 13 digits an address is no exact number: as feed does it.
+    slot.image.write(BigInt('0x' + buf.toString('latin1', as, ae)), valueBytes(buf.toString('latin1', vs - 2, ve), width, this.o.bigEndian));
+  }
+
+  /** The slot of an access read as bytes (a write: made when it is the first of its region). */
+  slotFor(buf: Buffer, a: AccessView): Slot {
     let slot = this.bSlot;
     if (
       slot === undefined ||
@@ -132,9 +207,7 @@ export class Replayer {
       }
       this.bSlot = slot;
     }
-    let addr = 0;
-    for (let i = a.atS + 2; i < a.atE; i++) addr = addr * 16 + hexDigit(buf[i]!);
-    slot.image.writeHexBytes(addr, buf, a.valS + 2, a.valE, a.width, this.o.bigEndian);
+    return slot;
   }
 
   /** Feed one event; non-access events are ignored. */

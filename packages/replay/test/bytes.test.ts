@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { newAccessView, scanNdjsonAccess, stringifyEvent } from '@mmio-tools/core';
+import { AccessRuns, newAccessView, scanNdjsonAccess, stringifyEvent } from '@mmio-tools/core';
 import { Replayer, planImage, type ReplayOptions } from '../src/index.js';
 
 const event = fc.record({
@@ -56,5 +56,65 @@ describe('Replayer.feedBytes', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+/** Events with the fields mmio-parse adds (src, cpu, t, tid, line), some with a file (no run takes those). */
+const full = fc
+  .tuple(
+    event,
+    fc.record({
+      src: fc.option(fc.constantFrom('vfio', 'memory'), { nil: undefined }),
+      cpu: fc.option(fc.constantFrom(0, -1), { nil: undefined }),
+      t: fc.option(fc.constantFrom(1581830830.000043, 7), { nil: undefined }),
+      tid: fc.option(fc.constant(493), { nil: undefined }),
+      line: fc.option(fc.nat(), { nil: undefined }),
+      file: fc.option(fc.constant('a.log'), { nil: undefined, freq: 8 }),
+    }),
+  )
+  .map(([ev, extra]) => {
+    const { type, dev, region, name, ...rest } = ev as Record<string, unknown>;
+    const out: Record<string, unknown> = { type, src: extra.src, dev, region, name, ...rest, cpu: extra.cpu, file: extra.file, t: extra.t, tid: extra.tid, line: extra.line };
+    // mr after cpu, as mmio-parse writes it
+    const { mr, ...others } = out;
+    return { ...others, ...(mr === undefined ? {} : { mr }) };
+  });
+
+describe('Replayer.applyRun', () => {
+  it('makes the images feed makes, from runs of NDJSON lines (AccessRuns with mrKeys)', () => {
+    let ran = 0;
+    fc.assert(
+      fc.property(fc.array(fc.tuple(full, fc.nat(4)), { maxLength: 20 }), fc.boolean(), (pairs, bigEndian) => {
+        const o: ReplayOptions = { origin: 'auto', fill: 0, bigEndian, verifyReads: false };
+        const events = pairs.flatMap(([ev, n]) => Array(1 + n).fill(ev) as Record<string, unknown>[]);
+        const general = new Replayer(o, () => undefined);
+        events.forEach((ev, i) => general.feed(ev as never, 'in', i + 1));
+        const bytes = new Replayer(o, () => undefined);
+        const buf = Buffer.from(events.map((ev) => stringifyEvent(ev as never) + '\n').join(''));
+        const text = buf.toString('latin1');
+        const runs = new AccessRuns((b, a) => bytes.runClass(b, a), true);
+        const a = newAccessView();
+        let line = 1;
+        for (let s = 0; s < buf.length; ) {
+          const e = runs.match(text, buf, s, buf.length, a);
+          if (e >= 0) {
+            ran++;
+            bytes.applyRun(buf, runs.cls, s, e, runs.headLength(runs.cls));
+            line += runs.lines;
+            s = e;
+            continue;
+          }
+          const nl = buf.indexOf(10, s);
+          if (scanNdjsonAccess(buf, s, buf.length, a) >= 0 && bytes.takesBytes(a)) bytes.feedBytes(buf, a);
+          else bytes.feed(JSON.parse(buf.toString('latin1', s, nl)), 'in', line);
+          line++;
+          s = nl + 1;
+        }
+        expect(image(bytes, o)).toEqual(image(general, o));
+        expect([...bytes.slots.keys()]).toEqual([...general.slots.keys()]);
+      }),
+      { numRuns: 1000 },
+    );
+    expect(ran).toBeGreaterThan(300);
   });
 });
