@@ -65,6 +65,8 @@ export interface AccessConsumer {
   applyRun?(buf: Buffer, cls: number, s: number, e: number, lines: number, headLength: number): void;
   /** Runs of heads without a name only without an "mr" field (see AccessRuns). */
   mrKeys?: boolean;
+  /** As applyRun, for a run of a trace's VFIO lines (`TID@SEC.USEC:` then the head, `headLength` bytes: see AccessRuns). */
+  applyTraceRun?(buf: Buffer, cls: number, s: number, e: number, lines: number, headLength: number): void;
 }
 
 const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
@@ -284,6 +286,21 @@ const tail = (mr: boolean) =>
 const TAIL = tail(true);
 /** The tail without an "mr" field. */
 const TAIL_NO_MR = tail(false);
+/*
+ * QEMU's VFIO access lines of the log backend (parse's scanQemuAccess reads
+ * them, and more): `TID@SEC.USEC:` then the head `vfio_region_write  (DEV:regionN+`
+ * (or read), then the rest, in exactly the forms scanQemuAccess accepts:
+ * integers without leading zeros (a time's seconds below 4·10^9, 1 to 6
+ * digits of fraction), lowercase hex without leading zeros, an offset of at
+ * most 15 digits, a value that fits its width.
+ */
+const QEMU_PREFIX = /(?:0|[1-9][0-9]{0,14})@(?:0|[1-9][0-9]{0,8}|[1-3][0-9]{9})\.[0-9]{1,6}:/y;
+const QEMU_HEAD = /vfio_region_(?:write|read) {2}\([ !#-[\]-~]+?:region(?:0|[1-9][0-9]{0,14})\+/y;
+const QEMU_OFFSET = '0x(?:0|[1-9a-f][0-9a-f]{0,14})';
+const fits = (w: number) => `0x(?:0|[1-9a-f][0-9a-f]{0,${2 * w - 1}})`;
+const QEMU_WRITE = `${QEMU_OFFSET}, (?:${[1, 2, 4, 8].map((w) => `${fits(w)}, ${w}`).join('|')})\\)\\n`;
+const QEMU_READ = `${QEMU_OFFSET}, (?:${[1, 2, 4, 8].map((w) => `${w}\\) = ${fits(w)}`).join('|')})\\n`;
+
 const escapeRe = (t: string) => t.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 
 /** An expression matching exactly the strings given (none empty), their common starts factored out (a trie). */
@@ -326,7 +343,47 @@ export class AccessRuns {
   constructor(
     private readonly classify: (buf: Buffer, a: AccessView) => number,
     private readonly mrKeys = false,
+    /**
+     * QEMU trace lines instead of NDJSON (see QEMU_* below): `read` reads the
+     * first line of a head (with the trace's byte scanner) into `view`, and
+     * gives the index of its head's end (after the region's `+`), or -1.
+     */
+    private readonly qemu?: { read(buf: Buffer, s: number, end: number): number; view: AccessView },
   ) {}
+
+  /** The view of a new head's first line, and where its head starts and ends (headS, headE): undefined when there is none. */
+  private headS = 0;
+  private headE = 0;
+  private first(text: string, buf: Buffer, s: number, end: number, a: AccessView): AccessView | undefined {
+    if (this.qemu === undefined) {
+      HEAD.lastIndex = s;
+      if (!HEAD.test(text)) return undefined;
+      this.headS = s;
+      this.headE = HEAD.lastIndex;
+      return scanNdjsonAccess(buf, s, end, a) < 0 ? undefined : a;
+    }
+    QEMU_PREFIX.lastIndex = s;
+    if (!QEMU_PREFIX.test(text)) return undefined;
+    const h = QEMU_PREFIX.lastIndex;
+    QEMU_HEAD.lastIndex = h;
+    if (!QEMU_HEAD.test(text)) return undefined;
+    this.headS = h;
+    this.headE = QEMU_HEAD.lastIndex;
+    // The scanner's head must be the expression's (its device ends at the first `:region`).
+    return this.qemu.read(buf, s, end) === this.headE ? this.qemu.view : undefined;
+  }
+
+  /** The expression of one line of the heads given (of one class). */
+  private line(heads: string[]): string {
+    if (this.qemu !== undefined) {
+      const w = heads.filter((h) => h.startsWith('vfio_region_write'));
+      const r = heads.filter((h) => !h.startsWith('vfio_region_write'));
+      return QEMU_PREFIX.source + `(?:${[...(w.length ? [trie(w) + QEMU_WRITE] : []), ...(r.length ? [trie(r) + QEMU_READ] : [])].join('|')})`;
+    }
+    const named = this.mrKeys ? heads.filter((h) => h.includes('"name":"')) : heads;
+    const unnamed = this.mrKeys ? heads.filter((h) => !h.includes('"name":"')) : [];
+    return `(?:${[...(named.length ? [trie(named) + TAIL] : []), ...(unnamed.length ? [trie(unnamed) + TAIL_NO_MR] : [])].join('|')})`;
+  }
 
   /** The heads of class c all have this length (-1: they differ). */
   headLength(c: number): number {
@@ -355,11 +412,11 @@ export class AccessRuns {
       }
       if (round > 0) return -1;
       // A head not seen yet: its class, from its first line.
-      HEAD.lastIndex = s;
-      if (!HEAD.test(text)) return -1;
-      const head = text.slice(s, HEAD.lastIndex);
-      if (this.heads.has(head) || scanNdjsonAccess(buf, s, end, a) < 0) return -1;
-      const c = this.classify(buf, a);
+      const v = this.first(text, buf, s, end, a);
+      if (v === undefined) return -1;
+      const head = text.slice(this.headS, this.headE);
+      if (this.heads.has(head)) return -1;
+      const c = this.classify(buf, v);
       if (this.heads.size >= 256) {
         this.heads.clear();
         this.classes = [];
@@ -370,11 +427,8 @@ export class AccessRuns {
       const k = this.classes[c]!;
       k.heads.push(head);
       if (head.length !== k.length) k.length = -1;
-      const named = this.mrKeys ? k.heads.filter((h) => h.includes('"name":"')) : k.heads;
-      const unnamed = this.mrKeys ? k.heads.filter((h) => !h.includes('"name":"')) : [];
-      const alts = [...(named.length ? [trie(named) + TAIL] : []), ...(unnamed.length ? [trie(unnamed) + TAIL_NO_MR] : [])];
       // At most 256 lines a match: the expression's backtracking stack grows with the lines of one match.
-      k.re = new RegExp(`(?:${alts.join('|')}){1,256}`, 'y');
+      k.re = new RegExp(`(?:${this.line(k.heads)}){1,256}`, 'y');
     }
     return -1;
   }

@@ -196,6 +196,14 @@ export async function readInputs(paths: string[], onEvent: OnEvent, o: InputOpti
           res.events++;
           c.apply(b, a, line);
         },
+        ...(c.applyTraceRun && {
+          runs: () => c.runs!(),
+          runClass: (b, a) => c.runClass!(b, a),
+          applyTraceRun: (b, cls, s, e, lines, head) => {
+            res.events += lines;
+            c.applyTraceRun!(b, cls, s, e, lines, head);
+          },
+        }),
       };
       stats = await parseTrace(chunks, file, po, { event: event as (ev: unknown) => void, access, warn: onWarn, afterChunk: o.afterChunk });
     } else {

@@ -1,4 +1,4 @@
-import { InputError, LineSplitter, MAX_BYTE_LINE, MAX_LINE, forEachByteLine, forEachLine, peekInput, newAccessView, type AccessConsumer, type ByteWriter, type FastLine, type MmioEvent } from '@mmio-tools/core';
+import { AccessRuns, InputError, LineSplitter, MAX_BYTE_LINE, MAX_LINE, forEachByteLine, forEachLine, peekInput, newAccessView, taken, type AccessConsumer, type ByteWriter, type FastLine, type MmioEvent } from '@mmio-tools/core';
 import { access as qemuAccess, devBytes, scanQemuAccess, writeAccessJson } from './bytes.js';
 import { MalformedLine, SKIP, excerpt, type LineResult } from './common.js';
 import { MmiotraceParser, looksLikeMmiotrace } from './mmiotrace.js';
@@ -194,9 +194,49 @@ export function jsonByteLines(w: ByteWriter, opts: ParseOptions, onLine: TextLin
 export function accessByteLines(c: AccessConsumer, onLine: TextLineParser): FastLine {
   const v = newAccessView();
   const q = qemuAccess;
+  // Runs of VFIO lines of one class (core's AccessRuns), where the consumer takes them: the byte scanner reads each head's first line.
+  const runs =
+    c.applyTraceRun === undefined
+      ? undefined
+      : new AccessRuns((b, a) => c.runClass!(b, a), false, {
+          read: (buf, s, end) => {
+            const nl = scanQemuAccess(buf, s, end);
+            if (nl < 0 || q.memory) return -1;
+            view(buf, s, nl);
+            return q.regionE + 1;
+          },
+          view: v,
+        });
+  let textBuf: Buffer | undefined;
+  let textEnd = 0;
+  let text = '';
   return (buf, s, end, lineNo) => {
+    if (runs !== undefined && c.runs!()) {
+      if (buf !== textBuf || end !== textEnd) {
+        textBuf = buf;
+        textEnd = end;
+        text = buf.toString('latin1', 0, end);
+      }
+      const e = runs.match(text, buf, s, end, v);
+      if (e >= 0) {
+        // Each line is an event, as the line's own fastLine says; the last one's place is kept.
+        const last = text.lastIndexOf('\n', e - 2) + 1;
+        for (let i = 0; i < runs.lines; i++) onLine.fastLine(buf, last, e - 1);
+        c.applyTraceRun!(buf, runs.cls, s, e, runs.lines, runs.headLength(runs.cls));
+        taken.lines = runs.lines;
+        return e - 1;
+      }
+    }
     const nl = scanQemuAccess(buf, s, end);
     if (nl < 0) return -1;
+    view(buf, s, nl);
+    if (!c.accepts(buf, v)) return -1;
+    onLine.fastLine(buf, s, nl);
+    c.apply(buf, v, lineNo);
+    return nl;
+  };
+  /** The view of the access line at buf[s, nl) that scanQemuAccess read. */
+  function view(buf: Buffer, s: number, nl: number): void {
     v.lineS = s;
     v.lineE = nl;
     v.write = q.write;
@@ -223,11 +263,7 @@ export function accessByteLines(c: AccessConsumer, onLine: TextLineParser): Fast
     v.atE = q.atE;
     v.valS = q.valS;
     v.valE = q.valE;
-    if (!c.accepts(buf, v)) return -1;
-    onLine.fastLine(buf, s, nl);
-    c.apply(buf, v, lineNo);
-    return nl;
-  };
+  }
 }
 
 /** Put the input's name in an event, when mmio-parse reads several (ParseOptions.file). */

@@ -50,25 +50,7 @@ export async function main(argv: string[]): Promise<number> {
   const io = inputOptionsOf(args, TOOL, () => out.flushIfFull());
   // The byte path (issue 25): accesses selected and applied straight from their bytes, where the selectors allow.
   const push = SelectionPushdown.of(selection);
-  if (push !== undefined) {
-    io.access = {
-      traces: true,
-      accepts: (_buf, a) => replayer.takesBytes(a),
-      apply: (buf, a) => {
-        if (push !== null && !push.take(a, buf)) return;
-        replayer.feedBytes(buf, a);
-      },
-      // Runs of NDJSON lines of one class: left out (0), or the replayer's (see Replayer.runClass).
-      runs: () => replayer.takesRuns && (push === null || push.runs),
-      mrKeys: true,
-      runClass: (buf, a) => (push !== null && !push.select(a, buf) ? 0 : replayer.runClass(buf, a)),
-      applyRun: (buf, cls, s, e, lines, head) => {
-        if (cls === 0) return;
-        push?.selectedRun(lines);
-        replayer.applyRun(buf, cls, s, e, head);
-      },
-    };
-  }
+  if (push !== undefined) io.access = replayer.consumer(push);
   const res = await readInputs(
     files,
     selection ? (ev, _raw, line, file) => selection.pass(ev) === 'select' && replayer.feed(ev, file, line) : (ev, _raw, line, file) => replayer.feed(ev, file, line),

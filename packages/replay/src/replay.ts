@@ -1,5 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { InputError, UsageError, newAccessView, scanNdjsonAccess, toHex, writeAtomic, type AccessView } from '@mmio-tools/core';
+import { InputError, UsageError, newAccessView, scanNdjsonAccess, toHex, writeAtomic, type AccessConsumer, type AccessView, type SelectionPushdown } from '@mmio-tools/core';
 import { PAGE, SparseImage, bytesValue, valueBytes } from './image.js';
 
 export type Origin = bigint | 'first' | 'min' | 'auto';
@@ -105,6 +105,36 @@ export class Replayer {
     slot.image.writeHexBytes(addr, buf, a.valS + 2, a.valE, a.width, this.o.bigEndian);
   }
 
+  /**
+   * The replayer as a reader's byte path (issue 25): accesses (our NDJSON's, a
+   * trace's) selected with `push` (null: all) and applied straight from their
+   * bytes, a line or a run of lines at a time.
+   */
+  consumer(push: SelectionPushdown | null): AccessConsumer {
+    return {
+      traces: true,
+      accepts: (_buf, a) => this.takesBytes(a),
+      apply: (buf, a) => {
+        if (push !== null && !push.take(a, buf)) return;
+        this.feedBytes(buf, a);
+      },
+      // Runs of lines of one class: left out (0), or the replayer's (see runClass).
+      runs: () => this.takesRuns && (push === null || push.runs),
+      mrKeys: true,
+      runClass: (buf, a) => (push !== null && !push.select(a, buf) ? 0 : this.runClass(buf, a)),
+      applyRun: (buf, cls, s, e, lines, head) => {
+        if (cls === 0) return;
+        push?.selectedRun(lines);
+        this.applyRun(buf, cls, s, e, head);
+      },
+      applyTraceRun: (buf, cls, s, e, lines, head) => {
+        if (cls === 0) return;
+        push?.selectedRun(lines);
+        this.applyTraceRun(buf, cls, s, e, head);
+      },
+    };
+  }
+
   /** May runs of NDJSON writes be applied (feedRun)? When feedBytes takes every access (no origin to check, reads not verified). */
   get takesRuns(): boolean {
     return this.noOriginCheck && !this.o.verifyReads;
@@ -157,6 +187,34 @@ export class Replayer {
       while (buf[ve] !== 34) ve++;
       this.writeAt(slot, buf, as, q, vs, ve, buf[q + 10]! - 48);
       p = buf.indexOf(10, ve) + 1;
+    }
+  }
+
+  /**
+   * Apply a run of a trace's VFIO lines of class `cls` (runClass) in buf[s, e):
+   * `TID@SEC.USEC:`, then the head, `head` bytes long (-1: of several lengths),
+   * then `0xOFFSET, 0xVALUE, W)` (see core's AccessRuns).
+   */
+  applyTraceRun(buf: Buffer, cls: number, s: number, e: number, head: number): void {
+    if (cls < 2) return;
+    const slot = this.runSlots[cls - 2]!;
+    for (let p = s; p < e; ) {
+      while (buf[p] !== 58) p++;
+      let as: number;
+      if (head >= 0) as = p + 1 + head + 2;
+      else {
+        // The device ends at the first `:region`; then the region's digits and `+0x`.
+        as = buf.indexOf(REGION, p) + REGION.length;
+        while (buf[as] !== 43) as++;
+        as += 3;
+      }
+      let q = as;
+      while (buf[q] !== 44) q++;
+      const vs = q + 4;
+      let ve = vs;
+      while (buf[ve] !== 44) ve++;
+      this.writeAt(slot, buf, as, q, vs, ve, buf[ve + 2]! - 48);
+      p = ve + 5;
     }
   }
 
@@ -255,6 +313,8 @@ function same(buf: Uint8Array, s: number, e: number, b: Uint8Array): boolean {
   for (let i = 0; i < n; i++) if (buf[s + i] !== b[i]) return false;
   return true;
 }
+
+const REGION = Buffer.from(':region');
 
 /** The value of a lowercase hex digit's byte. */
 const hexDigit = (c: number) => (c <= 57 ? c - 48 : c - 87);

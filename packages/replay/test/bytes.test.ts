@@ -118,3 +118,91 @@ describe('Replayer.applyRun', () => {
     expect(ran).toBeGreaterThan(300);
   });
 });
+
+/** QEMU VFIO lines of the log backend, in the common form or not quite, and some other lines. */
+const hex = (n: bigint) => '0x' + n.toString(16);
+/** Mostly the first value. */
+const often = <T>(common: T, ...rare: T[]) => fc.oneof({ weight: 4, arbitrary: fc.constant(common) }, fc.constantFrom(common, ...rare));
+const vfioLine = fc
+  .record({
+    tid: often('493', '0', '07', '123456789012345'),
+    sec: often('1581830830', '0', '4000000000', '3999999999', '01'),
+    usec: often('000043', '5', '1234567', '100000'),
+    write: often(true, false),
+    dev: often('0000:03:00.0', '0000:04:00.0', '03:00.0', 'a+b', 'x:regiony'),
+    region: often('2', '0', '7', '02'),
+    at: fc.oneof(fc.bigInt({ min: 0n, max: 0xffffn }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n })),
+    value: fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }),
+    width: often(4, 1, 2, 8, 3),
+    fits: often(true, false),
+  })
+  .map((l) => {
+    const v = l.fits ? l.value & ((1n << BigInt(8 * Math.min(l.width, 8))) - 1n) : l.value;
+    const head = `${l.tid}@${l.sec}.${l.usec}:vfio_region_${l.write ? 'write' : 'read'}  (${l.dev}:region${l.region}+${hex(l.at)}, `;
+    return l.write ? `${head}${hex(v)}, ${l.width})` : `${head}${l.width}) = ${hex(v)}`;
+  });
+const traceLine = fc.oneof(
+  { weight: 8, arbitrary: vfioLine },
+  fc.tuple(vfioLine, fc.nat(), fc.constantFrom('', ' ', '0', 'a', 'A', ',', ')', '\t', 'é')).map(([l, at, ch]) => {
+    const i = at % (l.length + 1);
+    return at % 2 === 0 ? l.slice(0, i) + ch + l.slice(i) : l.slice(0, i) + ch + l.slice(i + 1);
+  }),
+  fc.constantFrom('', '493@1581830830.000013:vfio_pci_read_config  (0000:03:00.0, @0x0, len=0x4) 0x43ba14e4', 'hello', '493@1581830830.000127:vfio_msi_interrupt  (0000:03:00.0) vector 0 0xfee00000/0x4021'),
+);
+
+describe('mmio-replay on a trace: runs of VFIO lines', () => {
+  it('make the images, counts and errors of the general path, under any selection', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { Selection, SelectionPushdown, parseSelectOptions, selects } = await import('@mmio-tools/core');
+    const { readInputs } = await import('@mmio-tools/parse');
+    const dir = mkdtempSync(join(tmpdir(), 'replay-runs-'));
+    let n = 0;
+    let ran = 0;
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.tuple(traceLine, fc.nat(6)), { maxLength: 25 }),
+          fc.record({ dev: fc.option(fc.constantFrom('0000:03:00.0', '03:00.0,0000:04:00.0'), { nil: undefined }), region: fc.option(fc.constantFrom('2', '0,7'), { nil: undefined }), type: fc.option(fc.constantFrom('write', 'read,write'), { nil: undefined }) }),
+          async (pairs, sel) => {
+            // A line repeated with other offsets and values makes a run.
+            const lines = pairs.flatMap(([l, k]) => Array.from({ length: 1 + k }, (_, i) => (i === 0 ? l : l.replace(/\+0x[0-9a-f]+/, `+0x${(4 * i).toString(16)}`))));
+            const file = join(dir, `t${n++}.log`);
+            writeFileSync(file, lines.map((l) => l + '\n').join(''));
+            const o: ReplayOptions = { origin: 'auto', fill: 0, bigEndian: false, verifyReads: false };
+            const run = async (bytes: boolean) => {
+              const so = parseSelectOptions(sel);
+              const selection = selects(so) ? new Selection(so) : undefined;
+              const r = new Replayer(o, () => undefined);
+              const io = { format: 'auto' as const, strict: false, skipInvalid: false, all: false, jobs: 1, tool: 't', quiet: true } as Parameters<typeof readInputs>[2];
+              const push = SelectionPushdown.of(selection);
+              if (bytes && push !== undefined) {
+                const c = r.consumer(push);
+                const apply = c.applyTraceRun!;
+                c.applyTraceRun = (...a) => {
+                  if (a[1] >= 2) ran++;
+                  apply(...a);
+                };
+                io.access = c;
+              }
+              let res: unknown;
+              try {
+                const got = await readInputs([file], (ev, _raw, line, f) => (selection === undefined || selection.pass(ev) === 'select') && r.feed(ev as never, f, line), io);
+                res = { events: got.events, invalid: got.invalid };
+              } catch (e) {
+                res = (e as Error).message;
+              }
+              return { res, image: image(r, o), keys: [...r.slots.keys()], report: selection?.report() };
+            };
+            expect(await run(true)).toEqual(await run(false));
+          },
+        ),
+        { numRuns: 300 },
+      );
+      expect(ran).toBeGreaterThan(100);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
