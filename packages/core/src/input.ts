@@ -1,5 +1,5 @@
 import { createReadStream, fstatSync, readFileSync, statSync, type Stats } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { InputError } from './errors.js';
 import { progressFor } from './progress.js';
 import { followChunks } from './follow.js';
@@ -36,6 +36,11 @@ async function* rawChunks(path: string, chunkSize: number, onRead?: (n: number) 
     yield* followChunks(path, chunkSize, onRead);
     return;
   }
+  // A regular file read in 1 MiB chunks: the next read is under way while this chunk is worked on.
+  if (path !== '-' && chunkSize >= 1 << 20 && isRegularFile(path)) {
+    yield* fileChunks(path, chunkSize, onRead);
+    return;
+  }
   const stream: Readable = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: chunkSize });
   try {
     for await (const chunk of stream) {
@@ -47,6 +52,45 @@ async function* rawChunks(path: string, chunkSize: number, onRead?: (n: number) 
     const se = e as { code?: unknown; path?: unknown };
     if (se && typeof se === 'object' && typeof se.code === 'string' && se.path === undefined) se.path = inputName(path);
     throw e;
+  }
+}
+
+function isRegularFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false; // the stream says what is wrong with the path
+  }
+}
+
+/**
+ * A regular file's bytes, `size` at a time, with two reads under way: the
+ * reader works on one chunk while the next ones are read (a stream reads the
+ * next chunk only once this one is taken; on a busy machine the thread that
+ * reads it may wait for a core: measured idle 0.2-0.6 s of a 175 MB trace).
+ */
+async function* fileChunks(path: string, size: number, onRead?: (n: number) => void): AsyncGenerator<Buffer> {
+  const fh = await open(path, 'r');
+  let pos = 0;
+  const read = (at: number) => {
+    const p = fh.read(Buffer.allocUnsafe(size), 0, size, at);
+    p.catch(() => undefined); // handled where it is awaited, not an unhandled rejection meanwhile
+    return p;
+  };
+  let ahead = [read(0), read(size)];
+  try {
+    for (;;) {
+      const { bytesRead, buffer } = await ahead[0]!;
+      if (bytesRead === 0) return;
+      pos += bytesRead;
+      // A short read (the end of the file, or a file that changes): the reads ahead start again from here.
+      ahead = bytesRead === size ? [ahead[1]!, read(pos + size)] : (await Promise.allSettled(ahead), [read(pos), read(pos + size)]);
+      onRead?.(bytesRead);
+      yield bytesRead === size ? buffer : buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await Promise.allSettled(ahead);
+    await fh.close();
   }
 }
 

@@ -219,9 +219,8 @@ export function accessByteLines(c: AccessConsumer, onLine: TextLineParser): Fast
       }
       const e = runs.match(text, buf, s, end, v);
       if (e >= 0) {
-        // Each line is an event, as the line's own fastLine says; the last one's place is kept.
-        const last = text.lastIndexOf('\n', e - 2) + 1;
-        for (let i = 0; i < runs.lines; i++) onLine.fastLine(buf, last, e - 1);
+        // Each line is an event; the last one's place is kept.
+        onLine.fastLine(buf, text.lastIndexOf('\n', e - 2) + 1, e - 1, runs.lines);
         c.applyTraceRun!(buf, runs.cls, s, e, runs.lines, runs.headLength(runs.cls));
         taken.lines = runs.lines;
         return e - 1;
@@ -308,8 +307,8 @@ export interface TextLineParser {
   (line: string, lineNo: number, cut?: boolean): void;
   long(lineNo: number): void;
   finish(): void;
-  /** A line the byte path took (an access event, buf[s, e)): what the parser does for it. */
-  fastLine(buf: Buffer, s: number, e: number): void;
+  /** A line the byte path took (an access event, buf[s, e)): what the parser does for it (n: for n such lines, buf[s, e) the last). */
+  fastLine(buf: Buffer, s: number, e: number, n?: number): void;
 }
 
 /**
@@ -487,7 +486,7 @@ export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink
     if (opts.strict) throw new InputError(`line is longer than ${MAX_LINE} characters`, file, lineNo);
     sink.warn(`${file}:${lineNo}: line is longer than ${MAX_LINE} characters; skipped`);
   };
-  const fastLine = (buf: Buffer, s: number, e: number) => {
+  const fastLine = (buf: Buffer, s: number, e: number, n = 1) => {
     flush();
     inQemuEvent = false;
     header = false;
@@ -495,7 +494,7 @@ export function textLineParser(file: string, opts: ParseOptions, sink: ParseSink
     accessBuf = buf;
     accessS = s;
     accessE = e;
-    stats.events++;
+    stats.events += n;
   };
   return Object.assign(onLine, { finish: flush, long, fastLine });
 }
