@@ -417,108 +417,106 @@ export function devBytes(buf: Buffer, s: number, e: number): Uint8Array {
   return devOut;
 }
 
-/**
- * The output's fixed parts, in one buffer read four bytes at a time (see
- * copy4): each is its start and end in TEXT.
- */
-const PARTS = [
-  '{"type":"write","src":"vfio","dev":"',
-  '{"type":"read","src":"vfio","dev":"',
-  '","region":',
-  ',"offset":"',
-  '","width":',
-  ',"value":"',
-  '{"type":"write","src":"memory"',
-  '{"type":"read","src":"memory"',
-  ',"name":"',
-  '","addr":"',
-  ',"addr":"',
-  '","cpu":',
-  ',"mr":"',
-  ',"t":',
-  ',"tid":',
-  ',"line":',
-];
-const TEXT = Buffer.alloc(PARTS.join('').length + 4);
-const TEXT_VIEW = new DataView(TEXT.buffer, TEXT.byteOffset, TEXT.length);
-const PART_AT: number[] = [];
-for (let i = 0, at = 0; i < PARTS.length; i++) {
-  PART_AT.push(at);
-  at += TEXT.write(PARTS[i]!, at, 'latin1');
-  PART_AT.push(at);
+/** A piece of output: its bytes with 4 bytes of room after them (copy4), and its length. */
+interface Piece {
+  view: DataView<ArrayBufferLike>;
+  n: number;
 }
-const [W_VFIO, W_VFIO_E, R_VFIO, R_VFIO_E, REGION_S, REGION_E, OFFSET_S, OFFSET_E, WIDTH_S, WIDTH_E, VALUE_S, VALUE_E, W_MEM, W_MEM_E, R_MEM, R_MEM_E, NAME_S, NAME_E, ADDR_Q, ADDR_Q_E, ADDR_S, ADDR_E, CPU_S, CPU_E, MR_S, MR_E, T_S, T_E, TID_S, TID_E, LINE_S, LINE_E] = PART_AT as [
-  number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number,
-  number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number,
+
+function piece(...parts: (string | Uint8Array)[]): Piece {
+  const b = Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : p)));
+  const room = Buffer.alloc(b.length + 4);
+  b.copy(room);
+  return { view: new DataView(room.buffer, room.byteOffset, room.length), n: b.length };
+}
+
+/** `","width":W,"value":"` for W = 0 to 8. */
+const WIDTH_VALUE = Array.from({ length: 9 }, (_, w) => piece(`","width":${w},"value":"`));
+const CPU = piece('","cpu":');
+const MR = piece(',"mr":"');
+const ADDR_AFTER_NAME = piece('","addr":"');
+/** The start of a memory line: [write][name]. */
+const MEM_START = [
+  [piece('{"type":"read","src":"memory","addr":"'), piece('{"type":"read","src":"memory","name":"')],
+  [piece('{"type":"write","src":"memory","addr":"'), piece('{"type":"write","src":"memory","name":"')],
 ];
+const QUOTE_T = piece('","t":');
+const T = piece(',"t":');
+const TID = piece(',"tid":');
 
 /**
- * Copy the bytes [s, e) of `from` (a view of `lim` + 3 bytes or more) into `to`
- * at o, four at a time: up to 3 bytes past e are read, and written past the
- * copy (the next part overwrites them; `to` has room, see MAX_BYTE_LINE). A
- * field that ends within 3 bytes of `from`'s end is copied a byte at a time.
- * The index after the copy. (A copy a byte at a time took twice as long: the
- * output is most of the bytes mmio-parse handles.)
+ * Copy the bytes [s, s + n) of `from` (a view of lim + 3 bytes or more) into
+ * `to` at o, four at a time: up to 3 bytes past them are read, and written
+ * past the copy (the next piece overwrites them; `to` has room, see
+ * MAX_BYTE_LINE). A field that ends within 3 bytes of `from`'s end is copied
+ * a byte at a time. The index after the copy. (A copy a byte at a time took
+ * twice as long: the output is most of the bytes mmio-parse handles.)
  */
-function copy4(to: DataView, o: number, from: DataView, s: number, e: number, lim: number): number {
-  const n = e - s;
-  if (e <= lim) for (let i = 0; i < n; i += 4) to.setUint32(o + i, from.getUint32(s + i, true), true);
+function copy4(to: DataView, o: number, from: DataView, s: number, n: number, lim: number): number {
+  if (s + n <= lim) for (let i = 0; i < n; i += 4) to.setUint32(o + i, from.getUint32(s + i, true), true);
   else for (let i = 0; i < n; i++) to.setUint8(o + i, from.getUint8(s + i));
   return o + n;
 }
 
-/**
- * The start of a vfio line up to its region, `{"type":"write","src":"vfio","dev":"…","region":`
- * (and read's), for the device whose access.devId is prefixId, with 4 bytes of room (copy4).
- */
-let prefixId = -1;
-let prefixW = TEXT_VIEW;
-let prefixWLen = 0;
-let prefixR = TEXT_VIEW;
-let prefixRLen = 0;
-
-/** Make prefixW and prefixR those of the device of the line last scanned (in buf). */
-function prefixes(buf: Buffer): void {
-  const a = access;
-  const dev = Buffer.from(devBytes(buf, a.devS, a.devE));
-  const make = (s: number, e: number) => {
-    const b = Buffer.alloc(e - s + dev.length + REGION_E - REGION_S + 4);
-    let o = TEXT.copy(b, 0, s, e);
-    o += dev.copy(b, o);
-    o += TEXT.copy(b, o, REGION_S, REGION_E);
-    return [new DataView(b.buffer, b.byteOffset, b.length), o] as const;
-  };
-  [prefixW, prefixWLen] = make(W_VFIO, W_VFIO_E);
-  [prefixR, prefixRLen] = make(R_VFIO, R_VFIO_E);
-  prefixId = a.devId;
+/** Copy a piece into `to` at o, four bytes at a time (see copy4); the index after it. */
+function put4(to: DataView, o: number, p: Piece): number {
+  const v = p.view;
+  const n = p.n;
+  for (let i = 0; i < n; i += 4) to.setUint32(o + i, v.getUint32(i, true), true);
+  return o + n;
 }
 
-/** The decimal digits of the line number last written, in LINE_DIGITS[LINE_END - lineLen, LINE_END). */
-const LINE_END = 20;
-const LINE_DIGITS = new Uint8Array(LINE_END + 4);
-const LINE_VIEW = new DataView(LINE_DIGITS.buffer);
+/**
+ * `{"type":"write","src":"vfio","dev":"…","region":N,"offset":"` for the
+ * device whose access.devId is vfioId[write] and region vfioRegion[write]
+ * (reads and writes go to different regions, in turns).
+ */
+const vfioId = [-1, -1];
+const vfioRegion = [-1, -1];
+const vfioStart: Piece[] = [WIDTH_VALUE[0]!, WIDTH_VALUE[0]!];
+
+/** Make vfioStart[w] that of the line last scanned (in buf). */
+function startOf(buf: Buffer, w: number): void {
+  const a = access;
+  vfioStart[w] = piece(`{"type":"${w ? 'write' : 'read'}","src":"vfio","dev":"`, devBytes(buf, a.devS, a.devE), `","region":${a.region},"offset":"`);
+  vfioId[w] = a.devId;
+  vfioRegion[w] = a.region;
+}
+
+/**
+ * `,"line":N}\n` for the line number last written, in LINE[LINE_END - lineLen - 8, LINE_END + 2)
+ * (the digits end at LINE_END).
+ */
+const LINE_END = 32;
+const LINE = Buffer.alloc(LINE_END + 6);
+const LINE_VIEW = new DataView(LINE.buffer, LINE.byteOffset, LINE.length);
+LINE.write('}\n', LINE_END, 'latin1');
 let lineLast = -2;
 let lineLen = 0;
 
-/** Make LINE_DIGITS hold the whole number n (below 2^53). */
+/** Make LINE hold line number n (below 2^53). */
 function lineDigits(n: number): void {
+  const len = lineLen;
   if (n === lineLast + 1) {
     // The next line: add one to the digits.
     let i = LINE_END - 1;
-    while (i >= LINE_END - lineLen && LINE_DIGITS[i] === 57) LINE_DIGITS[i--] = 48;
-    if (i < LINE_END - lineLen) {
-      LINE_DIGITS[i] = 49;
-      lineLen++;
-    } else LINE_DIGITS[i]!++;
+    while (i >= LINE_END - len && LINE[i] === 57) LINE[i--] = 48;
+    if (i >= LINE_END - len) LINE[i]!++;
+    else {
+      LINE[i] = 49;
+      lineLen = len + 1;
+      LINE.write(',"line":', i - 8, 'latin1');
+    }
   } else {
     let k = LINE_END;
     let m = n;
     do {
       const q = Math.floor(m / 10);
-      LINE_DIGITS[--k] = 48 + m - q * 10;
+      LINE[--k] = 48 + m - q * 10;
       m = q;
     } while (m > 0);
     lineLen = LINE_END - k;
+    LINE.write(',"line":', k - 8, 'latin1');
   }
   lineLast = n;
 }
@@ -533,57 +531,54 @@ function put(out: Buffer, o: number, lit: Uint8Array): number {
  * Write the NDJSON line of the access last scanned (in `buf`) into `w`, with
  * `line` = lineNo and `file` (the `,"file":…` member as bytes, or empty):
  * exactly what stringifyEvent writes for the event parseQemuLine reads.
+ * Written in pieces four bytes at a time (copy4): the fixed parts joined
+ * (a vfio line's start up to its offset is one piece per device, region and
+ * type), so that a line takes few copies.
  */
 export function writeAccessJson(w: ByteWriter, buf: Buffer, lineNo: number, file: Uint8Array): void {
   const a = access;
   const to = w.view;
-  const T = TEXT_VIEW;
-  const tl = TEXT.length - 3;
   // The view scanQemuAccess made of buf (it scanned this line).
   const from = inBuf === buf ? inView : new DataView(buf.buffer, buf.byteOffset, buf.length);
   const lim = buf.length - 3;
   let o = w.pos;
   if (!a.memory) {
-    if (a.devId !== prefixId) prefixes(buf);
-    o = a.write ? copy4(to, o, prefixW, 0, prefixWLen, prefixWLen) : copy4(to, o, prefixR, 0, prefixRLen, prefixRLen);
-    o = copy4(to, o, from, a.regionS, a.regionE, lim);
-    o = copy4(to, o, T, OFFSET_S, OFFSET_E, tl);
-    o = copy4(to, o, from, a.atS, a.atE, lim);
-    o = copy4(to, o, T, WIDTH_S, WIDTH_E, tl);
-    to.setUint8(o++, 48 + a.width);
-    o = copy4(to, o, T, VALUE_S, VALUE_E, tl);
-    o = copy4(to, o, from, a.valS, a.valE, lim);
-    to.setUint8(o++, 34);
+    const wr = a.write ? 1 : 0;
+    if (a.devId !== vfioId[wr] || a.region !== vfioRegion[wr]) startOf(buf, wr);
+    o = put4(to, o, vfioStart[wr]!);
+    o = copy4(to, o, from, a.atS, a.atE - a.atS, lim);
+    o = put4(to, o, WIDTH_VALUE[a.width]!);
+    o = copy4(to, o, from, a.valS, a.valE - a.valS, lim);
   } else {
-    o = a.write ? copy4(to, o, T, W_MEM, W_MEM_E, tl) : copy4(to, o, T, R_MEM, R_MEM_E, tl);
-    if (a.nameS >= 0) {
-      o = copy4(to, o, T, NAME_S, NAME_E, tl);
-      o = copy4(to, o, from, a.nameS, a.nameE, lim);
-      o = copy4(to, o, T, ADDR_Q, ADDR_Q_E, tl);
-    } else o = copy4(to, o, T, ADDR_S, ADDR_E, tl);
-    o = copy4(to, o, from, a.atS, a.atE, lim);
-    o = copy4(to, o, T, WIDTH_S, WIDTH_E, tl);
-    to.setUint8(o++, 48 + a.width);
-    o = copy4(to, o, T, VALUE_S, VALUE_E, tl);
-    o = copy4(to, o, from, a.valS, a.valE, lim);
-    o = copy4(to, o, T, CPU_S, CPU_E, tl);
-    o = copy4(to, o, from, a.cpuS, a.cpuE, lim);
-    o = copy4(to, o, T, MR_S, MR_E, tl);
-    o = copy4(to, o, from, a.mrS, a.mrE, lim);
+    const named = a.nameS >= 0;
+    o = put4(to, o, MEM_START[a.write ? 1 : 0]![named ? 1 : 0]!);
+    if (named) {
+      o = copy4(to, o, from, a.nameS, a.nameE - a.nameS, lim);
+      o = put4(to, o, ADDR_AFTER_NAME);
+    }
+    o = copy4(to, o, from, a.atS, a.atE - a.atS, lim);
+    o = put4(to, o, WIDTH_VALUE[a.width]!);
+    o = copy4(to, o, from, a.valS, a.valE - a.valS, lim);
+    o = put4(to, o, CPU);
+    o = copy4(to, o, from, a.cpuS, a.cpuE - a.cpuS, lim);
+    o = put4(to, o, MR);
+    o = copy4(to, o, from, a.mrS, a.mrE - a.mrS, lim);
+  }
+  if (a.tidS >= 0 && file.length === 0) o = put4(to, o, QUOTE_T);
+  else {
     to.setUint8(o++, 34);
+    if (file.length > 0) o = put(w.data, o, file);
+    if (a.tidS >= 0) o = put4(to, o, T);
   }
-  if (file.length > 0) o = put(w.data, o, file);
   if (a.tidS >= 0) {
-    o = copy4(to, o, T, T_S, T_E, tl);
-    o = copy4(to, o, from, a.timeS, a.timeE, lim);
-    o = copy4(to, o, T, TID_S, TID_E, tl);
-    o = copy4(to, o, from, a.tidS, a.tidE, lim);
+    o = copy4(to, o, from, a.timeS, a.timeE - a.timeS, lim);
+    o = put4(to, o, TID);
+    o = copy4(to, o, from, a.tidS, a.tidE - a.tidS, lim);
   }
-  o = copy4(to, o, T, LINE_S, LINE_E, tl);
   lineDigits(lineNo);
-  o = copy4(to, o, LINE_VIEW, LINE_END - lineLen, LINE_END, LINE_END);
-  to.setUint8(o++, 125);
-  to.setUint8(o++, 10);
-  w.pos = o;
+  const n = lineLen + 10;
+  const ls = LINE_END - lineLen - 8;
+  for (let i = 0; i < n; i += 4) to.setUint32(o + i, LINE_VIEW.getUint32(ls + i, true), true);
+  w.pos = o + n;
   w.sealIfFull();
 }
