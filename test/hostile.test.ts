@@ -7,6 +7,7 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { createWriteStream, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { execFileSync, spawn } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FIXTURES, ROOT, jsonLines, run, sh } from './helpers/util.js';
@@ -990,6 +991,54 @@ describe('issue 27: options given twice, names that look like numbers, outputs, 
       expect(existsSync(join(d, 'huge.img.bin'))).toBe(false);
     }
   });
+
+  it('27.33: signals while a tool loads (launch.js, before its bundle is imported): SIGUSR1, sent again and again, opens no inspector; each signal exits 128 + n; once loaded, only the tool\'s own handlers are left', async () => {
+    // A tool as built (its bin and launch.js) whose bundle takes 1.5 s to load: the signals surely come while it loads.
+    const d = mkdtempSync(join(tmpdir(), 'mmio-27-launch-'));
+    mkdirSync(join(d, 'bin'));
+    mkdirSync(join(d, 'dist'));
+    writeFileSync(join(d, 'package.json'), '{"type":"module","version":"0.0.0"}');
+    writeFileSync(join(d, 'bin/tool.js'), readFileSync(join(ROOT, 'packages/replay/bin/mmio-replay.js')));
+    writeFileSync(join(d, 'dist/launch.js'), readFileSync(join(ROOT, 'packages/replay/dist/launch.js')));
+    writeFileSync(join(d, 'dist/bundle.js'), `await new Promise((resolve) => setTimeout(resolve, 1500));
+setTimeout(() => process.stdout.write(['SIGUSR1', 'SIGQUIT', 'SIGUSR2', 'SIGALRM'].map((s) => process.listenerCount(s)).join(' ') + '\\n'), 50);
+`);
+    const start = () => {
+      const child = spawn(process.execPath, [join(d, 'bin/tool.js')], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => (out += b));
+      child.stderr.on('data', (b: Buffer) => (out += b));
+      const closed = new Promise<[number | null, string | null, string]>((resolve) => child.on('close', (code, sig) => resolve([code, sig, out])));
+      return { child, closed };
+    };
+    // The launcher has started when SIGUSR2 is caught (/proc: SigCgt); at most a second is waited for it.
+    const caught = (pid: number) => {
+      try {
+        return (BigInt('0x' + /SigCgt:\s*([0-9a-f]+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) & (1n << 11n)) !== 0n;
+      } catch {
+        return false;
+      }
+    };
+    const listening = () =>
+      new Promise<boolean>((resolve) => {
+        const c = connect(9229, '127.0.0.1');
+        c.on('connect', () => (c.destroy(), resolve(true)));
+        c.on('error', () => resolve(false));
+      });
+    for (const [sig, n] of [['SIGUSR1', 10], ['SIGQUIT', 3], ['SIGUSR2', 12], ['SIGALRM', 14]] as const) {
+      const { child, closed } = start();
+      for (let i = 0; i < 100 && !caught(child.pid!); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      for (let i = 0; i < 5; i++) {
+        child.kill(sig);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      if (sig === 'SIGUSR1') expect(await listening(), 'a debugger port on 127.0.0.1:9229').toBe(false);
+      // Nothing on stdout or stderr (no "Debugger listening on ws://127.0.0.1:9229/…"), and the policy's exit code.
+      expect(await closed).toEqual([128 + n, null, '']);
+    }
+    // Left alone, it loads; then the launcher's handlers are gone (the tool's, core/cleanup.ts, would be the only ones).
+    expect(await start().closed).toEqual([0, null, '0 0 0 0\n']);
+  }, 60_000);
 
   it('27.34: a rewritten output keeps its mode; another hard link keeps the old content (the README says so)', async () => {
     put27('t.nd', `${W0}\n`);
