@@ -723,10 +723,10 @@ console.log(inv.size, (m1.heapUsed + m1.external - m0.heapUsed - m0.external) / 
     const idle = await peakKb('mmio-regs /dev/null');
     const regs = await peakKb(`mmio-regs ${f}`);
     // Peak RSS (over a start that reads nothing; fixed costs weigh more at 500,000 than at 1M): mmio-regs
-    // about 235 bytes a register (160 at 1M, npm run bench; 300 with a Map per group, 320 with 64-bit lines
+    // about 300 bytes a register (at 1M, npm run bench: 185; 300 with a Map per group, 320 with 64-bit lines
     // and counts, 547 with strings); the margin is for the garbage collector's slack on a busy machine.
     expect(((regs - idle) * 1024) / 500_000).toBeLessThan(400);
-    // mmio-report: about 310 (200 at 1M); 690 with a history and a heatmap cell as objects, the regions as
+    // mmio-report: about 340 (210 at 1M); 690 with a history and a heatmap cell as objects, the regions as
     // arrays of arrays and the page written a MiB at a time.
     const report = await peakKb(`mmio-report -o ${join(dir, 'r500k.html')} ${f}`);
     expect(((report - idle) * 1024) / 500_000).toBeLessThan(450);

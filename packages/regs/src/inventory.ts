@@ -78,7 +78,7 @@ export const MAX_DISTINCT = 4096;
 /** Values listed per register and direction. */
 export const LISTED = 8;
 /**
- * Registers an inventory holds at most. Each costs about 160 bytes at peak in mmio-regs, 230 in mmio-report, 71 kept (see `npm run bench`):
+ * Registers an inventory holds at most. Each costs about 190 bytes at peak in mmio-regs, 210 in mmio-report, 71 kept (see `npm run bench`):
  * the cap keeps a tool under about 1 GB, and past it the tool says so instead of running out of heap.
  */
 export const MAX_REGISTERS = 1 << 22;
@@ -273,7 +273,7 @@ class HexColumn {
 /**
  * Build the inventory of a trace, event by event. The state of every register is kept in
  * columns (typed arrays and arrays of strings, one slot per register), not in an object per
- * register: about 71 bytes each kept, 160 at peak, so millions of registers fit (MAX_REGISTERS).
+ * register: about 71 bytes each kept, 190 at peak, so millions of registers fit (MAX_REGISTERS).
  */
 export class Inventory {
   private groups = new Map<string, Group>();
