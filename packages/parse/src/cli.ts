@@ -1,6 +1,7 @@
 import { ByteWriter, InputError, UsageError, cliParser, notATraceMessage, inputName, openWithProgress, progressWanted, stringifyEvent, warn } from '@mmio-tools/core';
 import { FORMATS, isSimpleInput, parseTrace, pasteOf, peekTrace, type Format, type ParseOptions, type ParseStats } from './parse.js';
 import { parseTextParallel } from './parallel.js';
+import { chunkSize } from './input.js';
 
 const TOOL = 'mmio-parse';
 const MAX_WARNINGS = 20;
@@ -22,7 +23,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('lenient', { type: 'boolean', hidden: true, describe: 'the old name of --skip-invalid' })
     .option('paste', { type: 'boolean', describe: 'read a trace pasted into a mail or a review: quote (> ), diff (+ -) and comment ( * ) prefixes stripped, quoted-printable decoded, wrapped lines joined (default: when the start of an input looks so, with a note; --no-paste: never)' })
     .option('follow', { type: 'boolean', default: false, describe: 'read each file as it grows, as tail -F does (a rotated or truncated file is followed), until interrupted' })
-    .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'threads that parse a large text trace, this one included (up to 16): 2 or more is faster, for more memory; the output is the same' })
+    .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'threads that parse a large text trace, this one included (up to 16): 2 or more may be faster where cores are idle, for more memory; the output is the same' })
     .example('$0 vfiotrace.log | jq -c \'select(.region == 2)\'', 'parse a QEMU VFIO trace')
     .example('$0 mmiotrace.log.gz > events.ndjson', 'parse a compressed mmiotrace log')
     .parseAsync();
@@ -48,10 +49,9 @@ export async function main(argv: string[]): Promise<number> {
     const file = inputName(path);
     // With several inputs, each event says which it came from (line numbers alone would repeat).
     const fileOpts: ParseOptions = inputs.length > 1 ? { ...opts, file: path } : opts;
-    // 1 MiB reads: each chunk passes through the input's layers (gunzip, sniffing, peeking) at a
-    // cost of its own, which at 64 KiB was a sixth of the parse (measured). A followed file is
-    // read as it grows, in 64 KiB reads.
-    const { head, chunks } = await peekTrace(openWithProgress(path, TOOL, progressWanted(), args.follow ? 1 << 16 : 1 << 20, args.follow));
+    // A large file in 1 MiB reads: each chunk passes through the input's layers (gunzip, sniffing,
+    // peeking) at a cost of its own, which at 64 KiB was a sixth of the parse (measured). See chunkSize.
+    const { head, chunks } = await peekTrace(openWithProgress(path, TOOL, progressWanted(), chunkSize(path, { jobs, follow: args.follow }), args.follow));
     let stats: ParseStats;
     // A paste is read in one thread: its lines may join across a block's end.
     if (jobs === 1 || isSimpleInput(fileOpts.format, head) || pasteOf(fileOpts, head) !== undefined) {

@@ -146,7 +146,7 @@ const MAX_WARNINGS = 20;
  * all the same: its progress line counts the chunks read), stdin and a
  * followed file: 64 KiB; with --jobs, 1 MiB (the parallel parser's blocks).
  */
-function chunkSize(path: string, o: InputOptions): number {
+export function chunkSize(path: string, o: Pick<InputOptions, 'jobs' | 'follow'>): number {
   if (o.jobs > 1 && !o.follow) return 1 << 20; // the parallel parser's blocks
   if (o.follow || path === '-') return 1 << 16;
   try {
