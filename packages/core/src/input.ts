@@ -36,8 +36,8 @@ async function* rawChunks(path: string, chunkSize: number, onRead?: (n: number) 
     yield* followChunks(path, chunkSize, onRead);
     return;
   }
-  // A regular file read in 1 MiB chunks: the next read is under way while this chunk is worked on.
-  if (path !== '-' && chunkSize >= 1 << 20 && isRegularFile(path)) {
+  // A regular file read in large chunks (256 KiB or more): the next read is under way while this chunk is worked on.
+  if (path !== '-' && chunkSize >= 1 << 18 && isRegularFile(path)) {
     yield* fileChunks(path, chunkSize, onRead);
     return;
   }

@@ -140,9 +140,11 @@ async function detect(format: InputFormat, input: AsyncIterable<Buffer>): Promis
 const MAX_WARNINGS = 20;
 
 /**
- * Reads of a file of 8 MiB or more are 1 MiB: each chunk crosses the input's
+ * Reads of a file of 8 MiB or more are 256 KiB: each chunk crosses the input's
  * layers at a cost of its own (with 64 KiB, 0.1-0.2 s of a 175 MB trace's
- * one-process replay). A smaller file (a gzip one whose work takes seconds
+ * one-process replay); with 1 MiB, the chunks (and their latin1 text, see
+ * core's AccessRuns) waiting for the collector doubled the one-process
+ * replay's peak RSS (75 -> 153 MB; 256 KiB: 88 MB). A smaller file (a gzip one whose work takes seconds
  * all the same: its progress line counts the chunks read), stdin and a
  * followed file: 64 KiB; with --jobs, 1 MiB (the parallel parser's blocks).
  */
@@ -150,7 +152,7 @@ export function chunkSize(path: string, o: Pick<InputOptions, 'jobs' | 'follow'>
   if (o.jobs > 1 && !o.follow) return 1 << 20; // the parallel parser's blocks
   if (o.follow || path === '-') return 1 << 16;
   try {
-    return statSync(path).size >= 8 << 20 ? 1 << 20 : 1 << 16;
+    return statSync(path).size >= 8 << 20 ? 1 << 18 : 1 << 16;
   } catch {
     return 1 << 16; // openInput says what is wrong with the path
   }
