@@ -23,7 +23,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('lenient', { type: 'boolean', hidden: true, describe: 'the old name of --skip-invalid' })
     .option('paste', { type: 'boolean', describe: 'read a trace pasted into a mail or a review: quote (> ), diff (+ -) and comment ( * ) prefixes stripped, quoted-printable decoded, wrapped lines joined (default: when the start of an input looks so, with a note; --no-paste: never)' })
     .option('follow', { type: 'boolean', default: false, describe: 'read each file as it grows, as tail -F does (a rotated or truncated file is followed), until interrupted' })
-    .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'threads that parse a large text trace, this one included (up to 16): 2 or more may be faster where cores are idle, for more memory; the output is the same' })
+    .option('jobs', { alias: 'j', type: 'number', default: 1, describe: 'threads that parse a large text trace, this one included (up to 16): 2 or more take more CPU and memory, and on 2 cores were no faster than one; the output is the same' })
     .example('$0 vfiotrace.log | jq -c \'select(.region == 2)\'', 'parse a QEMU VFIO trace')
     .example('$0 mmiotrace.log.gz > events.ndjson', 'parse a compressed mmiotrace log')
     .parseAsync();
