@@ -69,6 +69,7 @@ export interface AccessConsumer {
   applyTraceRun?(buf: Buffer, cls: number, s: number, e: number, lines: number, headLength: number): void;
 }
 
+/** A literal's bytes (its characters are ASCII), for comparing in place with `at`. */
 const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const K_TYPE = bytes('{"type":"');
 const K_SRC = bytes('"src":"');
@@ -86,12 +87,14 @@ const K_T = bytes('"t":');
 const K_TID = bytes('"tid":');
 const K_LINE = bytes('"line":');
 
+/** buf[p…] starts with `lit` (within `end`)? The byte scanners' literal test (core and parse). */
 function at(buf: Buffer, p: number, end: number, lit: Uint8Array): boolean {
   const n = lit.length;
   if (p + n > end) return false;
   for (let i = 0; i < n; i++) if (buf[p + i] !== lit[i]) return false;
   return true;
 }
+export { bytes as literalBytes, at as literalAt };
 
 /** A JSON string's body without escapes (printable ASCII but `"` and `\`) from p: the index of its closing quote, or -1. */
 function str(buf: Buffer, p: number, end: number): number {

@@ -17,7 +17,7 @@
  * then parseQemuLine), which decides and words the error. A property test
  * holds it to the general path (packages/parse/test/bytes.test.ts).
  */
-import { ByteWriter, canonicalDev } from '@mmio-tools/core';
+import { ByteWriter, canonicalDev, literalAt as at, literalBytes as bytes } from '@mmio-tools/core';
 
 /** The fields of the access line last accepted by scanQemuAccess, as positions in its buffer. */
 export interface ByteAccess {
@@ -58,7 +58,6 @@ export const access: ByteAccess = {
   atS: 0, atE: 0, valS: 0, valE: 0, width: 0, cpuS: 0, cpuE: 0, mrS: 0, mrE: 0, nameS: -1, nameE: -1,
 };
 
-const bytes = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const REGION = bytes(':region');
 const MARK = bytes('tracing_mark_write: ');
 
@@ -88,14 +87,6 @@ function isVfio(v: DataView, p: number, end: number): boolean {
 /** `memory_region_ops_` at p (within end)? */
 function isMemops(v: DataView, p: number, end: number): boolean {
   return p + 18 <= end && v.getUint32(p, true) === MEM_0 && v.getUint32(p + 4, true) === MEM_1 && v.getUint32(p + 8, true) === MEM_2 && v.getUint32(p + 12, true) === MEM_3 && v.getUint16(p + 16, true) === MEM_4;
-}
-
-/** buf[p…] starts with `lit` (within `end`)? */
-function at(buf: Buffer, p: number, end: number, lit: Uint8Array): boolean {
-  const n = lit.length;
-  if (p + n > end) return false;
-  for (let i = 0; i < n; i++) if (buf[p + i] !== lit[i]) return false;
-  return true;
 }
 
 /** End of a canonical hex number `0x…` at p (1 to 16 digits, no leading zero), or -1. */
