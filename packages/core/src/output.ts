@@ -1,3 +1,4 @@
+import { fstatSync, writeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { ESCAPED_BYTE, encodeText } from './utf8.js';
 
@@ -61,10 +62,15 @@ export class LineWriter {
   private readonly tick = (): void => {
     this.timer = undefined;
     if (!this.hasPending() || discard || this.dest.destroyed) return;
+    this.onTick();
+  };
+
+  /** What is queued goes out (LIVE_FLUSH_MS after the first line of a batch). */
+  protected onTick(): void {
     // A destination that is full gets it with the next flush, or the next tick.
     if (this.dest.writableNeedDrain) this.later();
     else this.handOver();
-  };
+  }
 
   /**
    * True once the destination's reader went away (`| head`): a tool whose
@@ -150,6 +156,20 @@ function waitDrain(dest: Writable): Promise<void> {
   });
 }
 
+/** Direct writes (ByteWriter's `sent`): tried every DIRECT_EVERY bytes made; the stream and its drain take over past DIRECT_AHEAD bytes queued. */
+const DIRECT_EVERY = 1 << 16;
+const DIRECT_AHEAD = 1 << 22;
+
+/** Is standard output a pipe or a socket, which process.stdout has made non-blocking (so that a direct write never waits)? */
+function directOut(): boolean {
+  try {
+    const st = fstatSync(1);
+    return st.isFIFO() || st.isSocket();
+  } catch {
+    return false;
+  }
+}
+
 /** Bytes a ByteWriter's buffer holds: byte producers seal it when less than MAX_BYTE_LINE is left. */
 const BYTES = 1 << 20;
 /** The longest line a byte producer writes into a ByteWriter's buffer in place (longer lines take `line`). */
@@ -167,11 +187,32 @@ export const MAX_BYTE_LINE = 1 << 12;
  * callback) are used again. `view` is a DataView of `data`, for producers that
  * write four bytes at a time (bytes.ts): they may write up to 3 bytes past the
  * end of their line, which the next line overwrites.
+ *
+ * Standard output that is a pipe or a socket is written as the bytes are made
+ * (see `direct`), not in blocks the event loop writes between chunks.
  */
 export class ByteWriter extends LineWriter {
   data: Buffer;
   view: DataView;
   pos = 0;
+  /**
+   * data[0, sent) is written already (direct writes). -1: no direct writes.
+   *
+   * A pipe holds 64 KiB. Handed to process.stdout, the bytes go out only when
+   * the event loop turns, between two chunks of input, a pipe-full at a time,
+   * and a full block waits for the pipe to drain: the stages of a pipeline
+   * took turns (`mmio-parse | cat`: 2.1 s against 1.5 s to /dev/null). So,
+   * while nothing waits in the stream, every 64 KiB made is written at once
+   * with a write that does not wait (libuv made the pipe non-blocking): what
+   * the pipe takes goes, the rest stays queued for the next try. Only when
+   * DIRECT_AHEAD bytes are queued is the queue handed to the stream, and the
+   * tool waits for it to drain, as before: the stage is that far ahead of its
+   * reader. (A thread that blocks in write() would overlap best, but a process
+   * cannot exit while one does: a signal or an error would wait for the reader.)
+   */
+  private sent = -1;
+  /** The next direct write is tried when `pos` reaches this (after a pipe-full, not at every line). */
+  private nextTry = DIRECT_EVERY;
   /** Bytes queued before `data` (lines longer than fit in it). */
   private queued: Uint8Array[] = [];
   private queuedBytes = 0;
@@ -191,6 +232,7 @@ export class ByteWriter extends LineWriter {
     this.data = Buffer.allocUnsafe(BYTES);
     this.view = new DataView(this.data.buffer, this.data.byteOffset, BYTES);
     if (opts.reuse) this.ours.add(this.data.buffer);
+    if (to === process.stdout && directOut()) this.sent = 0;
   }
 
   override line(text: string): void {
@@ -231,26 +273,98 @@ export class ByteWriter extends LineWriter {
 
   /** Move what `data` holds to the queue when less than MAX_BYTE_LINE bytes are left in it. */
   sealIfFull(): void {
+    if (this.sent >= 0 && this.pos >= this.nextTry) this.direct();
     if (this.pos > BYTES - MAX_BYTE_LINE) this.seal();
     // Live output: what is queued goes out LIVE_FLUSH_MS after the first line of a batch, as LineWriter's.
     if (this.timer === undefined) this.later();
   }
 
+  /** Bytes pending at the last tick (direct writes: see onTick). */
+  private atTick = -1;
+
+  /**
+   * Direct writes: what the pipe takes now goes. While bytes are being made,
+   * that is all (the next 64 KiB made try again); bytes that stayed pending
+   * a whole tick with nothing new made (the input paused, the pipe full) are
+   * handed to the stream, which writes them when the reader takes them.
+   */
+  protected override onTick(): void {
+    if (this.sent < 0) return super.onTick();
+    this.direct();
+    if (!this.hasPending()) return;
+    const pending = this.pos - this.sent + this.queuedBytes;
+    if (pending === this.atTick) {
+      this.atTick = -1;
+      super.onTick();
+    } else {
+      this.atTick = pending;
+      this.later();
+    }
+  }
+
   protected override hasPending(): boolean {
-    return this.pos > 0 || this.queuedBytes > 0;
+    return this.pos > Math.max(this.sent, 0) || this.queuedBytes > 0;
+  }
+
+  /**
+   * Direct writes (see `sent`): what is queued, then data[sent, pos), as far as
+   * the pipe takes them now, unless the stream holds bytes (they go first).
+   */
+  private direct(): void {
+    this.nextTry = this.pos + DIRECT_EVERY;
+    if (discard || this.to.writableLength > 0 || this.to.destroyed) return;
+    const q = this.queued;
+    while (q.length > 0) {
+      const b = q[0]!;
+      const n = this.tryWrite(b, 0, b.length);
+      this.queuedBytes -= n;
+      if (n < b.length) {
+        if (n > 0) q[0] = b.subarray(n);
+        return;
+      }
+      q.shift();
+      if (this.opts.reuse && this.ours.has(b.buffer) && this.free.length < 4) this.free.push(Buffer.from(b.buffer, 0, BYTES));
+    }
+    const n = this.tryWrite(this.data, this.sent, this.pos);
+    if (this.sent < 0) return; // it failed: the policy's handler has it
+    this.sent += n;
+    // All of it written: the buffer is empty again.
+    if (this.sent === this.pos) this.pos = this.sent = 0;
+  }
+
+  /** Write buf[s, e) to stdout without waiting: the bytes written (0 when the pipe is full). An error goes to the stream (the policy's handler). */
+  private tryWrite(buf: Uint8Array, s: number, e: number): number {
+    if (s >= e || this.sent < 0) return 0;
+    try {
+      return writeSync(1, buf, s, e - s);
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (code === 'EAGAIN' || code === 'EINTR') return 0;
+      // EPIPE (the reader went away) and the rest: the process policy's handler of stdout errors decides.
+      this.sent = -1;
+      this.to.destroy(err as Error);
+      return 0;
+    }
   }
 
   private seal(): void {
-    if (this.pos === 0) return;
-    // A small piece is copied (the buffer stays); a large one is queued as it is, and a new buffer takes its place.
-    if (this.pos < BYTES >> 3) {
-      this.queued.push(Buffer.from(this.data.subarray(0, this.pos)));
-      this.queuedBytes += this.pos;
+    const from = Math.max(this.sent, 0);
+    if (this.sent > 0) this.sent = 0;
+    this.nextTry = DIRECT_EVERY;
+    if (this.pos === from) {
       this.pos = 0;
       return;
     }
-    this.queued.push(this.data.subarray(0, this.pos));
-    this.queuedBytes += this.pos;
+    const len = this.pos - from;
+    // A small piece is copied (the buffer stays); a large one is queued as it is, and a new buffer takes its place.
+    if (len < BYTES >> 3) {
+      this.queued.push(Buffer.from(this.data.subarray(from, this.pos)));
+      this.queuedBytes += len;
+      this.pos = 0;
+      return;
+    }
+    this.queued.push(this.data.subarray(from, this.pos));
+    this.queuedBytes += len;
     this.pos = 0;
     const next = this.free.pop();
     if (next !== undefined) this.data = next;
@@ -271,11 +385,17 @@ export class ByteWriter extends LineWriter {
 
   override drop(): void {
     this.pos = 0;
+    if (this.sent > 0) this.sent = 0;
     this.queued = [];
     this.queuedBytes = 0;
   }
 
   override async flushIfFull(): Promise<void> {
+    if (this.sent >= 0) {
+      this.direct();
+      if (this.pos - this.sent + this.queuedBytes >= DIRECT_AHEAD) await this.flush();
+      return;
+    }
     if (this.pos + this.queuedBytes >= 1 << 17) await this.flush();
   }
 
