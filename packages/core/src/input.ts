@@ -134,7 +134,7 @@ function gzipHeaderLength(b: Buffer): number | undefined {
  * reader still gets every byte that was decompressed before the error.
  */
 class Shadow {
-  private readonly raw = createInflateRaw();
+  private readonly raw = createInflateRaw({ chunkSize: 1 << 18 });
   private head: Buffer | undefined = Buffer.alloc(0);
   private readonly out: Buffer[] = [];
   /** Bytes in `out`, bytes inflated, and how many of them the gunzip stream has given (dropped from `out`). */
@@ -223,7 +223,7 @@ export async function* maybeGunzip(chunks: AsyncIterable<Buffer>, name?: string)
     }
   };
   // One chunk read ahead, not 16: the bytes read (the progress line's measure) stay close to the work done.
-  const gunzip = Readable.from(tee(), { highWaterMark: 1 }).pipe(createGunzip());
+  const gunzip = Readable.from(tee(), { highWaterMark: 1 }).pipe(createGunzip({ chunkSize: 1 << 18 }));
   try {
     for await (const chunk of gunzip) {
       shadow.gave((chunk as Buffer).length);
