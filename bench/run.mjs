@@ -138,6 +138,8 @@ for (const tr of traces) {
     ...(tr.floor
       ? [
           ['floor: parse.mjs | filter.mjs | replay.mjs', [floorStage('parse.mjs', tr.file), floorStage('filter.mjs', ...tr.floor), floorStage('replay.mjs', image)]],
+          // The filter's floor when it checks every line it reads, as mmio-filter must (see filter.mjs).
+          ['floor: parse.mjs | filter.mjs --check | replay.mjs', [floorStage('parse.mjs', tr.file), floorStage('filter.mjs', ...tr.floor, '--check'), floorStage('replay.mjs', image)]],
           ['floor: replay.mjs IMAGE DEV N trace (one process)', [floorStage('replay.mjs', join(WORK, 'floor-one.bin'), ...tr.floor, tr.file)]],
         ]
       : []),
