@@ -159,6 +159,8 @@ function waitDrain(dest: Writable): Promise<void> {
 /** Direct writes (ByteWriter's `sent`): tried every DIRECT_EVERY bytes made; the stream and its drain take over past DIRECT_AHEAD bytes queued. */
 const DIRECT_EVERY = 1 << 16;
 const DIRECT_AHEAD = 1 << 22;
+/** Buffers kept for reuse (the queue before DIRECT_AHEAD, and what the stream holds, come back to it). */
+const FREE_MAX = 8;
 
 /** Is standard output a pipe or a socket, which process.stdout has made non-blocking (so that a direct write never waits)? */
 function directOut(): boolean {
@@ -323,7 +325,7 @@ export class ByteWriter extends LineWriter {
         return;
       }
       q.shift();
-      if (this.opts.reuse && this.ours.has(b.buffer) && this.free.length < 4) this.free.push(Buffer.from(b.buffer, 0, BYTES));
+      if (this.opts.reuse && this.ours.has(b.buffer) && this.free.length < FREE_MAX) this.free.push(Buffer.from(b.buffer, 0, BYTES));
     }
     const n = this.tryWrite(this.data, this.sent, this.pos);
     if (this.sent < 0) return; // it failed: the policy's handler has it
@@ -379,7 +381,7 @@ export class ByteWriter extends LineWriter {
   private put(b: Uint8Array): boolean {
     if (!this.opts.reuse || !this.ours.has(b.buffer)) return this.to.write(b);
     return this.to.write(b, (err) => {
-      if (!err && this.free.length < 4) this.free.push(Buffer.from(b.buffer, 0, BYTES));
+      if (!err && this.free.length < FREE_MAX) this.free.push(Buffer.from(b.buffer, 0, BYTES));
     });
   }
 

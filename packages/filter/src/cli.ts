@@ -24,7 +24,7 @@ export async function main(argv: string[]): Promise<number> {
     .example('mmio-parse trace.log | $0 --type write --region 2 --count', 'how many writes to BAR2?')
     .parseAsync();
   const opts = parseFilterOptions(args as Record<string, unknown>);
-  const out = new ByteWriter(process.stdout);
+  const out = new ByteWriter(process.stdout, { reuse: true });
   // The byte path (issue 25): access lines of our plain NDJSON that pass are copied as they are, in runs, without an event or a string.
   let runBuf: Buffer | undefined;
   let runS = 0;
