@@ -293,8 +293,8 @@ export class ByteWriter extends LineWriter {
   protected override onTick(): void {
     if (this.sent < 0) return super.onTick();
     this.direct();
-    if (!this.hasPending()) return;
-    const pending = this.pos - this.sent + this.queuedBytes;
+    const pending = this.unsent;
+    if (pending === 0) return;
     if (pending === this.atTick) {
       this.atTick = -1;
       super.onTick();
@@ -304,8 +304,18 @@ export class ByteWriter extends LineWriter {
     }
   }
 
+  /** Bytes made and not yet written or handed to the stream. */
+  private get unsent(): number {
+    return this.pos - Math.max(this.sent, 0) + this.queuedBytes;
+  }
+
   protected override hasPending(): boolean {
-    return this.pos > Math.max(this.sent, 0) || this.queuedBytes > 0;
+    return this.unsent > 0;
+  }
+
+  /** Keep one of our buffers that is written out for reuse (with `reuse`, up to FREE_MAX). */
+  private recycle(b: Uint8Array): void {
+    if (this.opts.reuse && this.ours.has(b.buffer) && this.free.length < FREE_MAX) this.free.push(Buffer.from(b.buffer, 0, BYTES));
   }
 
   /**
@@ -325,7 +335,7 @@ export class ByteWriter extends LineWriter {
         return;
       }
       q.shift();
-      if (this.opts.reuse && this.ours.has(b.buffer) && this.free.length < FREE_MAX) this.free.push(Buffer.from(b.buffer, 0, BYTES));
+      this.recycle(b);
     }
     const n = this.tryWrite(this.data, this.sent, this.pos);
     if (this.sent < 0) return; // it failed: the policy's handler has it
@@ -381,7 +391,7 @@ export class ByteWriter extends LineWriter {
   private put(b: Uint8Array): boolean {
     if (!this.opts.reuse || !this.ours.has(b.buffer)) return this.to.write(b);
     return this.to.write(b, (err) => {
-      if (!err && this.free.length < FREE_MAX) this.free.push(Buffer.from(b.buffer, 0, BYTES));
+      if (!err) this.recycle(b);
     });
   }
 
@@ -393,12 +403,8 @@ export class ByteWriter extends LineWriter {
   }
 
   override async flushIfFull(): Promise<void> {
-    if (this.sent >= 0) {
-      this.direct();
-      if (this.pos - this.sent + this.queuedBytes >= DIRECT_AHEAD) await this.flush();
-      return;
-    }
-    if (this.pos + this.queuedBytes >= 1 << 17) await this.flush();
+    if (this.sent >= 0) this.direct();
+    if (this.unsent >= (this.sent >= 0 ? DIRECT_AHEAD : 1 << 17)) await this.flush();
   }
 
   override handOver(): void {
